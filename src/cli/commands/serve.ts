@@ -1,0 +1,104 @@
+import { Command, Option } from 'commander';
+import { UsageError } from '../../shared/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { choiceOption, durationOption, integerOption, ratioOption } from '../option-parsers.js';
+
+const EXAMPLE = `
+Examples:
+  # embedded Redis and SQLite under .streamctl/, on 127.0.0.1:5225
+  $ streamctl serve
+
+  # an existing Redis and PostgreSQL, sticky routing by device, 4 consumers per stream
+  $ streamctl serve --redis-url redis://10.0.0.5:6379 --database postgres://app@db/telemetry \\
+      --routing device --consumers 4 --host 0.0.0.0 --admin-token "$STREAMCTL_ADMIN_TOKEN"
+
+  # rehearse a rollback: inject stream errors on demand
+  $ streamctl serve --enable-chaos
+  $ curl -XPOST localhost:5225/api/chaos -H 'content-type: application/json' -d '{"stream_error_rate":0.2}'
+
+Stops cleanly on SIGTERM or Ctrl-C: stops accepting, flushes the batch queue, finishes in-flight
+batches and stops the embedded Redis. A second signal exits at once.`;
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  redisUrl?: string;
+  database?: string;
+  dataDir: string;
+  ratio?: number;
+  routing: 'random' | 'device';
+  consumers: number;
+  consumerBatch: number;
+  batchSize: number;
+  flushInterval: number;
+  claimIdle: number;
+  maxDeliveries: number;
+  metricsWindow: number;
+  maxBody: number;
+  adminToken?: string;
+  insecure: boolean;
+  enableChaos: boolean;
+  shutdownTimeout: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function defineServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the ingest service: HTTP uploads -> Redis Streams (or the batch path) -> database')
+    .addOption(new Option('--port <port>', 'HTTP port').default(5225).argParser(integerOption(0, 65_535)))
+    .addOption(new Option('--host <address>', 'address to bind; non-loopback needs --admin-token or --insecure').default('127.0.0.1'))
+    .addOption(new Option('--redis-url <url>', 'use this Redis instead of starting an embedded redis-server').env('REDIS_URL'))
+    .addOption(new Option('--database <path|url>', 'SQLite file or postgres:// URL (default <data-dir>/streamctl.db)').env('DATABASE_URL'))
+    .addOption(new Option('--data-dir <dir>', 'where the embedded Redis and SQLite live').default('.streamctl'))
+    .addOption(new Option('--ratio <r>', 'set the shared traffic ratio at start (default: keep the stored one, 0.1 on first start)').argParser(ratioOption))
+    .addOption(new Option('--routing <mode>', 'legacy endpoint routing: random per request, or sticky per device').default('random').argParser(choiceOption(['random', 'device'] as const)))
+    .addOption(new Option('--consumers <n>', 'consumers per stream in this process').default(1).argParser(integerOption(1, 64)))
+    .addOption(new Option('--consumer-batch <n>', 'entries per XREADGROUP').default(200).argParser(integerOption(1, 10_000)))
+    .addOption(new Option('--batch-size <n>', 'batch path: flush at this many records').default(100).argParser(integerOption(1, 100_000)))
+    .addOption(new Option('--flush-interval <duration>', 'batch path: flush at least this often').default(1_000, '1s').argParser(durationOption))
+    .addOption(new Option('--claim-idle <duration>', 'reclaim entries pending this long from dead consumers').default(30_000, '30s').argParser(durationOption))
+    .addOption(new Option('--max-deliveries <n>', 'deliveries before a record that cannot be persisted is dead-lettered').default(5).argParser(integerOption(1, 1_000)))
+    .addOption(new Option('--metrics-window <duration>', 'sliding window of /api/stream_metrics').default(60_000, '60s').argParser(durationOption))
+    .addOption(new Option('--max-body <bytes>', 'largest upload body accepted').default(1_048_576).argParser(integerOption(1_024, 64 * 1_048_576)))
+    .addOption(new Option('--admin-token <token>', 'require this bearer token on state-changing admin endpoints').env('STREAMCTL_ADMIN_TOKEN'))
+    .addOption(new Option('--insecure', 'allow a non-loopback bind without an admin token').default(false))
+    .addOption(new Option('--enable-chaos', 'add POST /api/chaos for rollback rehearsals').default(false))
+    .addOption(new Option('--shutdown-timeout <duration>', 'longest graceful drain on SIGTERM').default(15_000, '15s').argParser(durationOption))
+    .addOption(new Option('--log-level <level>', 'debug, info, warn or error').default('info').argParser(choiceOption(['debug', 'info', 'warn', 'error'] as const)))
+    .addHelpText('after', EXAMPLE)
+    .action(async (flags: ServeFlags) => {
+      if (flags.metricsWindow % 1_000 !== 0 || flags.metricsWindow < 1_000) {
+        throw new UsageError('--metrics-window must be a whole number of seconds, e.g. 60s');
+      }
+      const { startService } = await import('../../runtime/service.js');
+      const { consistencyEndpoint } = await import('../../runtime/admin/consistency-wiring.js');
+      const service = await startService(
+        {
+          port: flags.port, host: flags.host, redisUrl: flags.redisUrl, database: flags.database, dataDir: flags.dataDir,
+          ratio: flags.ratio, routing: flags.routing, consumers: flags.consumers, consumerBatch: flags.consumerBatch,
+          batchSize: flags.batchSize, flushIntervalMs: flags.flushInterval, claimIdleMs: flags.claimIdle,
+          maxDeliveries: flags.maxDeliveries, metricsWindowMs: flags.metricsWindow, maxBodyBytes: flags.maxBody,
+          adminToken: flags.adminToken, insecure: flags.insecure, enableChaos: flags.enableChaos,
+          shutdownTimeoutMs: flags.shutdownTimeout, logLevel: flags.logLevel,
+        },
+        { consistency: consistencyEndpoint },
+      );
+      process.stdout.write(`streamctl serve listening on ${service.url} (Ctrl-C to stop)\n`);
+      const code = await new Promise<number>((resolve) => {
+        let signals = 0;
+        const onSignal = (signal: NodeJS.Signals) => {
+          signals++;
+          if (signals > 1) {
+            process.stderr.write(`streamctl: second ${signal}, exiting now; pending stream entries stay in Redis\n`);
+            process.exit(ExitCode.Interrupted);
+          }
+          process.stderr.write(`streamctl: ${signal} received, draining (send again to exit at once)\n`);
+          service.close().then(({ unflushed }) => resolve(unflushed > 0 ? ExitCode.CouldNotRun : ExitCode.Ok));
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      process.exitCode = code;
+    });
+}

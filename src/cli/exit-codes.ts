@@ -1,0 +1,1 @@
+export { ExitCode } from '../shared/exit-code.js';

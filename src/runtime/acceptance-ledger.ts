@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import { LEDGER_TTL_SECONDS, ledgerField, ledgerKey, minuteOf, type LedgerKind, type LedgerMethod } from '../shared/ledger-keys.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Pending increments are capped so an hour-long Redis outage cannot grow memory without bound. */
+const MAX_PENDING_FIELDS = 10_000;
+
+/**
+ * Counts accepted records per minute, path and kind in Redis, so `check consistency` can tell
+ * accepted from persisted. Counts are summed in memory and written once per event-loop tick; when
+ * Redis is away they wait and are written when it returns.
+ */
+export class AcceptanceLedger {
+  private pending = new Map<string, number>();
+  private scheduled = false;
+  private flushing: Promise<void> | undefined;
+  dropped = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  count(method: LedgerMethod, kind: LedgerKind, testDevice: boolean, records: number, atMs: number): void {
+    const slot = `${minuteOf(atMs)}|${ledgerField(method, kind, testDevice)}`;
+    const current = this.pending.get(slot);
+    if (current === undefined && this.pending.size >= MAX_PENDING_FIELDS) {
+      this.dropped += records;
+      return;
+    }
+    this.pending.set(slot, (current ?? 0) + records);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.flushing) await this.flushing;
+    if (this.pending.size === 0 || this.redis.status !== 'ready') return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const pipeline = this.redis.pipeline();
+    const slots = [...batch.entries()];
+    const keys = new Set<string>();
+    for (const [slot, records] of slots) {
+      const [minute, field] = slot.split('|') as [string, string];
+      const key = ledgerKey(Number(minute));
+      pipeline.hincrby(key, field, records);
+      keys.add(key);
+    }
+    for (const key of keys) pipeline.expire(key, LEDGER_TTL_SECONDS);
+    const warn = (error: unknown) =>
+      this.logger.throttled('ledger', 10_000, 'warn', 'could not write the acceptance ledger; will retry', { error });
+    this.flushing = pipeline
+      .exec()
+      .then(
+        (results) => {
+          // Only the increments that failed are retried; the others are in Redis already.
+          const failed = slots.filter((_, index) => !results || results[index]?.[0]);
+          this.restore(failed);
+          if (failed.length > 0) warn(results?.find(([error]) => error)?.[0]);
+        },
+        (error) => {
+          this.restore(slots);
+          warn(error);
+        },
+      )
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    await this.flushing;
+  }
+
+  private restore(slots: Array<[string, number]>): void {
+    for (const [slot, records] of slots) this.pending.set(slot, (this.pending.get(slot) ?? 0) + records);
+  }
+
+  get unflushed(): number {
+    return this.pending.size;
+  }
+}

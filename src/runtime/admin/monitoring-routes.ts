@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusMetric } from '../metrics/index.js';
+import { sendAdminError, sendJson, sendText } from '../http/respond.js';
+import type { RuntimeContext } from '../runtime-context.js';
+import { RECORD_KINDS, STREAMS } from '../wire-format.js';
+import { chaosBody } from '../chaos.js';
+import { parseAdminBody } from './admin-body.js';
+import { errorMessage } from '../../shared/errors.js';
+
+const nowSeconds = () => Date.now() / 1000;
+
+export async function streamMetrics(rt: RuntimeContext, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, await rt.exchange.summary());
+}
+
+/** Healthy means: Redis answers, the breaker is closed, consumers run (unless halted on purpose). */
+export function healthReport(rt: RuntimeContext) {
+  const redisReady = rt.redis.status === 'ready';
+  const problems: string[] = [];
+  if (rt.state !== 'ready') problems.push(`service is ${rt.state}`);
+  if (!redisReady) problems.push(`redis is ${rt.redis.status}`);
+  if (rt.breaker.state !== 'closed') problems.push(`stream path circuit breaker is ${rt.breaker.state}`);
+  if (!rt.consumers.halted && rt.consumers.running < rt.consumers.size) problems.push(`${rt.consumers.size - rt.consumers.running} consumer(s) not running`);
+  for (const kind of RECORD_KINDS) if (rt.monitors[kind].saturated) problems.push(`${STREAMS[kind].stream} backlog at its cap`);
+  const status = rt.state === 'starting' ? 'not_initialised' : problems.length === 0 ? 'healthy' : 'degraded';
+  return {
+    healthy: status === 'healthy',
+    status,
+    service: 'streamctl',
+    timestamp: nowSeconds(),
+    streams: RECORD_KINDS.map((kind) => STREAMS[kind].stream),
+    problems,
+    redis: { status: rt.redis.status },
+    circuit_breaker: { state: rt.breaker.state, trips: rt.breaker.tripCount },
+    consumers: { running: rt.consumers.running, total: rt.consumers.size, halted: rt.consumers.halted },
+    traditional_queue: { queued: rt.queue.length },
+  };
+}
+
+export function streamHealth(rt: RuntimeContext, res: ServerResponse): void {
+  const report = healthReport(rt);
+  sendJson(res, report.healthy ? 200 : 503, report);
+}
+
+export function streamStats(rt: RuntimeContext, res: ServerResponse): void {
+  const consumerStats = rt.consumers.stats();
+  const consumed = Object.values(consumerStats).reduce((sum, s) => sum + s.messages_processed, 0);
+  const consumerErrors = Object.values(consumerStats).reduce((sum, s) => sum + s.errors, 0);
+  const streams: Record<string, unknown> = {};
+  for (const kind of RECORD_KINDS) {
+    const definition = STREAMS[kind];
+    const backlog = rt.monitors[kind].snapshot;
+    streams[definition.stream] = {
+      stream_info: { name: definition.stream, length: backlog.length, groups: backlog.groups, first_entry_id: backlog.first_entry_id, last_entry_id: backlog.last_entry_id },
+      config: { consumer_group: definition.group, max_len: definition.maxLen, ttl: definition.ttlDays * 86_400 },
+      backlog: {
+        lag: backlog.lag, pending: backlog.pending, oldest_pending_ms: backlog.oldest_pending_ms, dead_letters: backlog.dead_letters,
+        trimmed_unconsumed: backlog.trimmed_unconsumed, unconsumed: backlog.unconsumed, trimmed_by_retention: backlog.trimmed_by_retention,
+        saturated: rt.monitors[kind].saturated,
+      },
+    };
+  }
+  sendJson(res, 200, {
+    stream_stats: {
+      manager_stats: {
+        messages_produced: rt.producer.produced,
+        messages_consumed: consumed,
+        errors: rt.counters.streamErrors + consumerErrors,
+        last_error_time: rt.counters.lastErrorTime === undefined ? null : rt.counters.lastErrorTime / 1000,
+      },
+      streams,
+    },
+    consumer_stats: consumerStats,
+    traditional: { queued: rt.queue.length, persisted: rt.queue.persisted, write_errors: rt.queue.writeErrors },
+    fallbacks: rt.counters.fallbacks,
+    backpressured: rt.counters.backpressured,
+    timestamp: nowSeconds(),
+  });
+}
+
+export async function prometheusMetrics(rt: RuntimeContext, res: ServerResponse): Promise<void> {
+  const consumerStats = Object.values(rt.consumers.stats());
+  const perStream = (pick: (kind: (typeof RECORD_KINDS)[number]) => number, help: string, type: 'counter' | 'gauge'): PrometheusMetric => ({
+    help, type, samples: RECORD_KINDS.map((kind) => ({ labels: { stream: STREAMS[kind].stream }, value: pick(kind) })),
+  });
+  const counters: Record<string, PrometheusMetric> = {
+    streamctl_traffic_ratio: { help: 'Share of legacy uploads routed to the stream path', type: 'gauge', samples: [{ value: rt.ratio.current }] },
+    streamctl_messages_produced_total: { help: 'Entries added to the streams by this instance', type: 'counter', samples: [{ value: rt.producer.produced }] },
+    streamctl_records_persisted_total: {
+      help: 'Records written to the database', type: 'counter',
+      samples: [
+        { labels: { path: 'stream' }, value: consumerStats.reduce((s, c) => s + c.records_persisted, 0) },
+        { labels: { path: 'traditional' }, value: rt.queue.persisted },
+      ],
+    },
+    streamctl_fallbacks_total: { help: 'Stream-path uploads taken by the batch path', type: 'counter', samples: [{ value: rt.counters.fallbacks }] },
+    streamctl_backpressure_total: { help: 'Uploads refused with 503 because a backlog was at its cap', type: 'counter', samples: [{ value: rt.counters.backpressured }] },
+    streamctl_traditional_queue_records: { help: 'Records waiting in the batch queue', type: 'gauge', samples: [{ value: rt.queue.length }] },
+    streamctl_stream_length: perStream((k) => rt.monitors[k].snapshot.length, 'Entries in the stream', 'gauge'),
+    streamctl_stream_unconsumed: perStream((k) => rt.monitors[k].snapshot.unconsumed, 'Entries not yet persisted by the slowest group', 'gauge'),
+    streamctl_stream_pending: perStream((k) => rt.monitors[k].snapshot.pending, 'Entries delivered but not acked', 'gauge'),
+    streamctl_dead_letters: perStream((k) => rt.monitors[k].snapshot.dead_letters, 'Entries in the dead-letter stream', 'gauge'),
+    streamctl_trimmed_unconsumed_total: perStream((k) => rt.monitors[k].snapshot.trimmed_unconsumed, 'Entries lost to trimming before they were consumed', 'counter'),
+    streamctl_circuit_open: { help: '1 while the stream path circuit breaker is not closed', type: 'gauge', samples: [{ value: rt.breaker.state === 'closed' ? 0 : 1 }] },
+  };
+  sendText(res, 200, renderPrometheus({ summary: rt.metrics.summary(), snapshot: rt.metrics.snapshot(), counters }), PROMETHEUS_CONTENT_TYPE);
+}
+
+export async function setChaos(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const parsed = await parseAdminBody(req, chaosBody);
+  if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
+  Object.assign(rt.chaos, Object.fromEntries(Object.entries(parsed.value).filter(([, v]) => v !== undefined)));
+  rt.logger.warn('chaos settings changed', { ...rt.chaos });
+  sendJson(res, 200, { success: true, chaos: rt.chaos });
+}
+
+export async function auditEntries(rt: RuntimeContext, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const limit = Math.min(Math.max(Number(query.get('limit') ?? 20) || 20, 1), 1_000);
+  try {
+    sendJson(res, 200, { entries: await rt.audit.recent(limit) });
+  } catch (error) {
+    sendAdminError(res, 503, `audit stream unavailable: ${errorMessage(error)}`);
+  }
+}

@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { errorMessage } from '../../shared/errors.js';
+import { sendAdminError, sendJson } from '../http/respond.js';
+import type { RuntimeContext } from '../runtime-context.js';
+import { actorOf, remoteOf } from './auth.js';
+import { parseAdminBody } from './admin-body.js';
+
+function describeRatio(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}% traffic uses Stream`;
+}
+
+export function getRatio(rt: RuntimeContext, res: ServerResponse): void {
+  sendJson(res, 200, { current_ratio: rt.ratio.current, description: describeRatio(rt.ratio.current), routing: rt.options.routing });
+}
+
+// Strings, booleans and NaN are refused: the original took any JSON type and `"0.3"` or `true`
+// could switch live traffic by accident.
+const ratioBody = z.object({
+  ratio: z.number({ error: 'ratio must be a number in [0, 1]' }).min(0, 'ratio must be >= 0').max(1, 'ratio must be <= 1'),
+  reason: z.string().max(500).optional(),
+});
+
+export async function setRatio(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const parsed = await parseAdminBody(req, ratioBody);
+  if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
+  const { ratio, reason } = parsed.value;
+  let old: number;
+  try {
+    old = await rt.ratio.set(ratio);
+  } catch (error) {
+    return sendAdminError(res, 503, `ratio not changed: Redis is unavailable (${errorMessage(error)})`);
+  }
+  if (ratio > 0 && rt.consumers.halted) rt.consumers.start();
+  await rt.audit
+    .record({ action: 'ratio_set', old, new: ratio, reason: reason ?? '', who: actorOf(req), from: remoteOf(req) })
+    .catch((error) => rt.logger.warn('could not write the audit stream', { error: errorMessage(error) }));
+  rt.logger.info('traffic ratio changed', { old, new: ratio, reason, from: remoteOf(req) });
+  sendJson(res, 200, { success: true, old_ratio: old, new_ratio: ratio, message: `Traffic ratio changed from ${old} to ${ratio}: ${describeRatio(ratio)}` });
+}

@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorMessage } from '../shared/errors.js';
+import { acquireLease, getLease, releaseLease } from './admin/lease-routes.js';
+import { auditEntries, prometheusMetrics, setChaos, streamHealth, streamMetrics, streamStats } from './admin/monitoring-routes.js';
+import { getRatio, setRatio } from './admin/ratio-routes.js';
+import { emergencyRollback } from './admin/rollback-route.js';
+import { isAuthorized } from './admin/auth.js';
+import { sendAdminError, sendJson } from './http/respond.js';
+import { handleUpload } from './ingest/ingest-route.js';
+import type { RuntimeContext } from './runtime-context.js';
+
+type Handler = (rt: RuntimeContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void> | void;
+
+interface Route {
+  handler: Handler;
+  /** State-changing admin endpoints need the admin token when one is configured. */
+  admin?: boolean;
+}
+
+function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
+  const routes = new Map<string, Map<string, Route>>();
+  const add = (method: string, path: string, route: Route) => {
+    if (!routes.has(path)) routes.set(path, new Map());
+    routes.get(path)!.set(method, route);
+  };
+  add('POST', '/upload_health_data_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'health_data', 'v2') });
+  add('POST', '/upload_device_info_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'device_info', 'v2') });
+  add('POST', '/upload_common_event_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'common_event', 'v2') });
+  add('POST', '/upload_health_data', { handler: (r, q, s) => handleUpload(r, q, s, 'health_data', 'legacy') });
+  add('POST', '/upload_device_info', { handler: (r, q, s) => handleUpload(r, q, s, 'device_info', 'legacy') });
+  add('POST', '/upload_common_event', { handler: (r, q, s) => handleUpload(r, q, s, 'common_event', 'legacy') });
+  add('GET', '/api/stream_traffic_ratio', { handler: (r, _q, s) => getRatio(r, s) });
+  add('POST', '/api/stream_traffic_ratio', { handler: setRatio, admin: true });
+  add('GET', '/api/stream_metrics', { handler: (r, _q, s) => streamMetrics(r, s) });
+  add('GET', '/api/stream_stats', { handler: (r, _q, s) => streamStats(r, s) });
+  add('GET', '/api/stream_health', { handler: (r, _q, s) => streamHealth(r, s) });
+  add('POST', '/api/emergency_rollback', { handler: emergencyRollback, admin: true });
+  add('GET', '/metrics', { handler: (r, _q, s) => prometheusMetrics(r, s) });
+  add('GET', '/api/lease', { handler: (r, _q, s, query) => getLease(r, s, query) });
+  add('POST', '/api/lease', { handler: acquireLease, admin: true });
+  add('DELETE', '/api/lease', { handler: (r, _q, s, query) => releaseLease(r, s, query), admin: true });
+  add('GET', '/api/audit', { handler: (r, _q, s, query) => auditEntries(r, s, query) });
+  if (rt.consistency) {
+    const endpoint = rt.consistency;
+    add('GET', '/api/consistency', {
+      handler: async (_r, _q, s, query) => {
+        const { status, body } = await endpoint.run(query);
+        sendJson(s, status, body);
+      },
+    });
+  }
+  // Without --enable-chaos the endpoint does not exist at all, so it cannot be reached by mistake.
+  if (rt.options.enableChaos) add('POST', '/api/chaos', { handler: setChaos, admin: true });
+  return routes;
+}
+
+export function createHttpServer(rt: RuntimeContext): Server {
+  const routes = buildRoutes(rt);
+  const server = createServer({
+    // Slow clients are cut off: 10 s for headers, 30 s for a whole request (slowloris).
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 65_000,
+    maxHeaderSize: 16_384,
+  }, (req, res) => {
+    if (rt.state === 'draining') {
+      req.resume();
+      res.setHeader('connection', 'close');
+      return sendJson(res, 503, { status: 'error', message: 'shutting down; retry on another instance' }, { 'retry-after': '1' });
+    }
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const byMethod = routes.get(path);
+    const route = byMethod?.get(req.method ?? 'GET');
+    if (!route) {
+      req.resume();
+      if (byMethod) {
+        res.setHeader('allow', [...byMethod.keys()].join(', '));
+        return sendAdminError(res, 405, `${req.method} is not allowed on ${path}`);
+      }
+      return sendAdminError(res, 404, `no endpoint ${path}`);
+    }
+    if (route.admin && !isAuthorized(req, rt.options.adminToken)) {
+      req.resume();
+      return sendAdminError(res, 401, 'admin token required: send Authorization: Bearer <token>');
+    }
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    let result: Promise<void> | void;
+    try {
+      result = route.handler(rt, req, res, query);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (result) {
+      result.catch((error) => {
+        rt.logger.throttled(`handler-${path}`, 10_000, 'error', 'request failed', { path, error: errorMessage(error) });
+        if (!res.headersSent) sendAdminError(res, 500, `internal error: ${errorMessage(error)}`);
+        else res.destroy();
+      });
+    }
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      const body = JSON.stringify({ error: `bad request: ${error.code ?? 'malformed'}` });
+      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    } else {
+      socket.destroy();
+    }
+  });
+  return server;
+}

@@ -1,0 +1,94 @@
+import { isTestDevice } from '../../shared/test-devices.js';
+import { uploadSerial } from '../records/device-serial.js';
+import { HEALTH_FIELD_COLUMNS } from '../records/rows.js';
+import type { RecordKind } from '../wire-format.js';
+
+export interface AcceptedUpload {
+  kind: RecordKind;
+  /** The body as received (trimmed): valid JSON, embedded verbatim in the stream envelope. */
+  rawData: string;
+  data: unknown;
+  deviceSn: string;
+  /** Records the upload holds: list elements, or 1. */
+  records: number;
+  testDevice: boolean;
+}
+
+export type UploadVerdict = { ok: true; upload: AcceptedUpload } | { ok: false; status: number; message: string };
+
+/** A list upload beyond this many readings is a client bug or an attack; the devices send tens. */
+export const MAX_ELEMENTS = 1_000;
+/** Telemetry is flat; sleepData nests two or three levels. Deeper input is refused before it can cost a stack. */
+export const MAX_DEPTH = 16;
+const MAX_STRING_FIELD = 256;
+const NUMERIC_KEYS = Object.keys(HEALTH_FIELD_COLUMNS);
+
+function reject(status: number, message: string): UploadVerdict {
+  return { ok: false, status, message };
+}
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (typeof child === 'object' && child !== null && depthExceeds(child, limit - 1)) return true;
+  }
+  return false;
+}
+
+function numericProblem(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must be a finite number';
+  if (typeof value === 'string' && value.length <= 64 && value.trim() !== '' && Number.isFinite(Number(value))) return undefined;
+  return 'must be a number';
+}
+
+function elementProblem(kind: RecordKind, element: unknown, path: string): string | undefined {
+  if (typeof element !== 'object' || element === null || Array.isArray(element)) return `${path} must be a JSON object`;
+  const fields = element as Record<string, unknown>;
+  if (kind === 'health_data') {
+    for (const key of NUMERIC_KEYS) {
+      if (!Object.hasOwn(fields, key)) continue;
+      const problem = numericProblem(fields[key]);
+      if (problem) return `${path}.${key} ${problem}`;
+    }
+  }
+  for (const key of ['deviceSn', 'id', 'SerialNumber', 'eventType'] as const) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
+    if (value === null || typeof value === 'number') continue;
+    if (typeof value !== 'string' || value.length > MAX_STRING_FIELD) return `${path}.${key} must be a string of at most ${MAX_STRING_FIELD} characters`;
+  }
+  const timestamp = fields.timestamp;
+  if (timestamp !== undefined && timestamp !== null && typeof timestamp !== 'number' && (typeof timestamp !== 'string' || timestamp.length > 64)) {
+    return `${path}.timestamp must be a number or a date string`;
+  }
+  return undefined;
+}
+
+/**
+ * Judges one upload body. Pure, so every rule is tested without a socket. Rejections carry the
+ * HTTP status and a message naming the offending field.
+ */
+export function parseUpload(kind: RecordKind, body: string): UploadVerdict {
+  const rawData = body.trim();
+  if (rawData === '') return reject(400, 'empty or missing JSON body');
+  let data: unknown;
+  try {
+    data = JSON.parse(rawData);
+  } catch (error) {
+    return reject(400, `malformed JSON: ${(error as Error).message.slice(0, 120)}`);
+  }
+  if (typeof data !== 'object' || data === null) return reject(400, 'body must be a JSON object or a list of objects');
+  if (depthExceeds(data, MAX_DEPTH)) return reject(400, `body nests deeper than ${MAX_DEPTH} levels`);
+  const elements = Array.isArray(data) ? data : [data];
+  if (elements.length === 0) return reject(400, 'empty list: nothing to upload');
+  if (elements.length > MAX_ELEMENTS) return reject(413, `list of ${elements.length} records is over the limit of ${MAX_ELEMENTS}`);
+  for (let i = 0; i < elements.length; i++) {
+    const problem = elementProblem(kind, elements[i], Array.isArray(data) ? `[${i}]` : 'body');
+    if (problem) return reject(400, problem);
+  }
+  const deviceSn = uploadSerial(kind, data);
+  if (!deviceSn) return reject(400, `no device serial: ${kind === 'device_info' ? 'SerialNumber or deviceSn' : 'deviceSn or id'} is required`);
+  return { ok: true, upload: { kind, rawData, data, deviceSn, records: elements.length, testDevice: isTestDevice(deviceSn) } };
+}

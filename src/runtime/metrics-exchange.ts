@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.js';
+import { mergeSnapshots, parseSnapshot, type MetricsSummary, type SlidingWindowMetrics, type WindowSnapshot } from './metrics/index.js';
+
+const INSTANCES = 'streamctl:instances';
+const SNAPSHOT_KEY = (id: string) => `streamctl:metrics:${id}`;
+/** Published every second; an instance silent for 5 s is gone and drops out of the sums. */
+const PUBLISH_MS = 1_000;
+const STALE_MS = 5_000;
+
+/**
+ * Every instance publishes its window to Redis so `/api/stream_metrics` answers for the whole
+ * service, not for whichever process the request happened to reach.
+ */
+export class MetricsExchange {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly metrics: SlidingWindowMetrics,
+    readonly instanceId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.publish(), PUBLISH_MS);
+    this.timer.unref();
+    void this.publish();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async publish(): Promise<void> {
+    if (this.redis.status !== 'ready') return;
+    try {
+      const now = Date.now();
+      await this.redis
+        .multi()
+        .set(SNAPSHOT_KEY(this.instanceId), JSON.stringify(this.metrics.snapshot()), 'PX', STALE_MS)
+        .zadd(INSTANCES, now, this.instanceId)
+        .zremrangebyscore(INSTANCES, '-inf', now - STALE_MS)
+        .exec();
+    } catch (error) {
+      this.logger.throttled('metrics-publish', 30_000, 'warn', 'could not publish metrics to Redis', { error });
+    }
+  }
+
+  /** The whole service's window; this instance alone when Redis cannot be read. */
+  async summary(): Promise<MetricsSummary & { instances: number }> {
+    const now = Date.now();
+    const own = this.metrics.snapshot();
+    const windowSeconds = this.metrics.windowMs / 1000;
+    try {
+      const ids = (await this.redis.zrangebyscore(INSTANCES, now - STALE_MS, '+inf')).filter((id) => id !== this.instanceId);
+      const others: WindowSnapshot[] = [];
+      if (ids.length > 0) {
+        const texts = await this.redis.mget(...ids.map(SNAPSHOT_KEY));
+        for (const text of texts) {
+          if (!text) continue;
+          try {
+            others.push(parseSnapshot(JSON.parse(text)));
+          } catch {
+            // An instance of another build publishes another format; it is left out, not misread.
+          }
+        }
+      }
+      return { ...mergeSnapshots([own, ...others], now, windowSeconds), instances: 1 + others.length };
+    } catch {
+      return { ...mergeSnapshots([own], now, windowSeconds), instances: 1 };
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './latency-histogram.js';
+export * from './sliding-window.js';
+export * from './prometheus.js';

@@ -1,0 +1,59 @@
+export type RoutingMode = 'random' | 'device';
+
+/** Everything `streamctl serve` can be told; the CLI maps flags onto this. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** Absent: start an embedded redis-server under `<dataDir>/redis`. */
+  redisUrl?: string;
+  /** SQLite path or postgres:// URL. Absent: SQLite at `<dataDir>/streamctl.db`. */
+  database?: string;
+  dataDir: string;
+  /** Absent: keep the ratio stored in Redis (0.1 when none is stored yet, the spec's start). */
+  ratio?: number;
+  routing: RoutingMode;
+  /** Consumers per stream in this process. */
+  consumers: number;
+  /** XREADGROUP COUNT (spec: 200). */
+  consumerBatch: number;
+  /** Traditional path: flush when this many records are queued... */
+  batchSize: number;
+  /** ...or when the oldest has waited this long. */
+  flushIntervalMs: number;
+  /** Pending entries idle this long are claimed from their consumer (dead or stuck). */
+  claimIdleMs: number;
+  /** Deliveries after which a record that cannot be persisted goes to the dead-letter stream. */
+  maxDeliveries: number;
+  metricsWindowMs: number;
+  maxBodyBytes: number;
+  adminToken?: string;
+  insecure: boolean;
+  enableChaos: boolean;
+  /** Bound on the drain at shutdown; what is not done by then stays pending in Redis, not lost. */
+  shutdownTimeoutMs: number;
+  /** Consumer names are `<prefix>-<stream kind>-<index>`; stable across restarts by default. */
+  consumerNamePrefix?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
+  port: 5225,
+  host: '127.0.0.1',
+  dataDir: '.streamctl',
+  routing: 'random',
+  consumers: 1,
+  consumerBatch: 200,
+  batchSize: 100,
+  flushIntervalMs: 1_000,
+  claimIdleMs: 30_000,
+  maxDeliveries: 5,
+  metricsWindowMs: 60_000,
+  maxBodyBytes: 1_048_576,
+  insecure: false,
+  enableChaos: false,
+  shutdownTimeoutMs: 15_000,
+  logLevel: 'info',
+};
+
+/** The spec's initial canary ratio, used when Redis holds none yet. */
+export const INITIAL_RATIO = 0.1;

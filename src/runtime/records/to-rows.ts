@@ -1,0 +1,78 @@
+import type { RecordKind } from '../wire-format.js';
+import { deviceTimeToIso } from './device-time.js';
+import { elementSerial, uploadSerial } from './device-serial.js';
+import { HEALTH_FIELD_COLUMNS, emptyBatch, type HealthRow, type RowBatch, type UploadMethod } from './rows.js';
+
+export interface UploadContext {
+  /** Unique per accepted upload (the stream entry's uuid); each element adds `:<index>`. */
+  ingestKey: string;
+  acceptedAtMs: number;
+  uploadMethod: UploadMethod;
+  envelopeSerial?: string;
+}
+
+/** A record that can never be persisted as it is; retrying will not help. */
+export class UnpersistableRecordError extends Error {
+  override name = 'UnpersistableRecordError';
+}
+
+function toNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : null;
+  }
+  return null;
+}
+
+function toText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function elementsOf(data: unknown): unknown[] {
+  return Array.isArray(data) ? data : [data];
+}
+
+function asObject(element: unknown, index: number): Record<string, unknown> {
+  if (typeof element !== 'object' || element === null || Array.isArray(element)) {
+    throw new UnpersistableRecordError(`element ${index} is not a JSON object`);
+  }
+  return element as Record<string, unknown>;
+}
+
+/**
+ * Turns one upload into rows: every element of a list becomes its own row (the original kept
+ * only the first), stamped with the device's time and the server's acceptance time.
+ */
+export function uploadToRows(kind: RecordKind, data: unknown, context: UploadContext): RowBatch {
+  const batch = emptyBatch();
+  const elements = elementsOf(data);
+  if (elements.length === 0) throw new UnpersistableRecordError('upload holds an empty list');
+  const fallbackSerial = uploadSerial(kind, data, context.envelopeSerial);
+  const createTime = new Date(context.acceptedAtMs).toISOString();
+  elements.forEach((element, index) => {
+    const fields = asObject(element, index);
+    const deviceSn = elementSerial(kind, fields, fallbackSerial);
+    if (!deviceSn) throw new UnpersistableRecordError(`element ${index} has no device serial`);
+    const base = {
+      ingest_id: `${context.ingestKey}:${index}`,
+      device_sn: deviceSn,
+      timestamp: deviceTimeToIso(fields.timestamp, context.acceptedAtMs),
+      create_time: createTime,
+      upload_method: context.uploadMethod,
+    };
+    if (kind === 'health_data') {
+      const row = { ...base, sleep: toText(fields.sleepData) } as HealthRow;
+      for (const [key, column] of Object.entries(HEALTH_FIELD_COLUMNS)) {
+        (row as unknown as Record<string, number | null>)[column] = toNumber(fields[key]);
+      }
+      batch.health.push(row);
+    } else if (kind === 'device_info') {
+      batch.deviceInfo.push({ ...base, payload: JSON.stringify(fields) });
+    } else {
+      batch.events.push({ ...base, event_type: toText(fields.eventType), payload: JSON.stringify(fields) });
+    }
+  });
+  return batch;
+}

@@ -1,0 +1,172 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { errorMessage } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { AcceptanceLedger } from './acceptance-ledger.js';
+import type { ConsistencyEndpoint } from './admin/consistency-endpoint.js';
+import { AuditLog } from './audit-log.js';
+import { checkBindPolicy } from './bind-policy.js';
+import { noChaos } from './chaos.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { createHttpServer } from './http-server.js';
+import { LeaseStore } from './lease-store.js';
+import { SlidingWindowMetrics } from './metrics/index.js';
+import { MetricsExchange } from './metrics-exchange.js';
+import { DEFAULT_SERVE_OPTIONS, INITIAL_RATIO, type ServeOptions } from './options.js';
+import { RatioStore } from './ratio-store.js';
+import { commandConnection, connectWhenReady, subscriberConnection } from './redis-connections.js';
+import type { RuntimeContext } from './runtime-context.js';
+import { describeDatabase, openSink } from './sinks/open-sink.js';
+import type { Sink } from './sinks/sink.js';
+import { BacklogMonitor } from './streams/backlog-monitor.js';
+import { ConsumerFleet, defaultConsumerPrefix } from './streams/consumer-fleet.js';
+import { ensureGroup } from './streams/groups.js';
+import { StreamProducer } from './streams/producer.js';
+import { TraditionalQueue } from './traditional-queue.js';
+import { RECORD_KINDS, STREAMS, type RecordKind } from './wire-format.js';
+
+export interface RunningService {
+  readonly url: string;
+  readonly port: number;
+  readonly redisUrl: string;
+  readonly databasePath: string;
+  readonly context: RuntimeContext;
+  /** Stops accepting, flushes the batch queue, finishes in-flight batches, stops an embedded Redis. Idempotent. */
+  close(): Promise<{ unflushed: number }>;
+}
+
+export interface ServiceHooks {
+  logger?: Logger;
+  consistency?: (deps: { redisUrl: string; database: string }) => ConsistencyEndpoint;
+}
+
+/** Queued records the batch path may hold before it answers 503; 200k rows is about 100 MB. */
+const MAX_TRADITIONAL_QUEUE = 200_000;
+const MONITOR_MS = 1_000;
+
+export async function startService(partial: Partial<ServeOptions> = {}, hooks: ServiceHooks = {}): Promise<RunningService> {
+  const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...partial };
+  const logger = hooks.logger ?? createLogger({ level: options.logLevel });
+  checkBindPolicy(options.host, options.adminToken, options.insecure);
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+
+  try {
+    let embedded: EmbeddedRedis | undefined;
+    let redisUrl = options.redisUrl;
+    if (!redisUrl) {
+      embedded = await startEmbeddedRedis({ dir: join(dataDir, 'redis') });
+      cleanups.unshift(() => embedded!.stop());
+      redisUrl = embedded.url;
+      logger.info(embedded.adopted ? 'reusing the embedded redis-server left by an earlier run' : 'started embedded redis-server', { url: redisUrl, dir: join(dataDir, 'redis') });
+    }
+    const database = describeDatabase(options.database, dataDir);
+    const sink: Sink = await openSink(options.database, dataDir);
+    cleanups.unshift(() => sink.close());
+
+    const redis = commandConnection(redisUrl);
+    const subscriber = subscriberConnection(redisUrl);
+    for (const connection of [redis, subscriber]) {
+      connection.on('error', (error) => logger.throttled('redis-error', 10_000, 'warn', 'redis connection error', { error: errorMessage(error) }));
+      cleanups.unshift(() => connection.disconnect());
+    }
+    await connectWhenReady(redis, (attempt, error) => {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn('waiting for Redis', { url: redisUrl, attempt, error: errorMessage(error) });
+    });
+    await subscriber.connect().catch(() => undefined);
+    for (const kind of RECORD_KINDS) await ensureGroup(redis, STREAMS[kind]);
+
+    const ratio = new RatioStore(redis, subscriber, logger, options.ratio ?? INITIAL_RATIO);
+    await ratio.start(options.ratio, INITIAL_RATIO);
+    cleanups.unshift(() => ratio.stop());
+
+    const metrics = new SlidingWindowMetrics({ windowMs: options.metricsWindowMs });
+    const instanceId = `${defaultConsumerPrefix(options.port)}-${randomUUID().slice(0, 8)}`;
+    const exchange = new MetricsExchange(redis, metrics, instanceId, logger);
+    const breaker = new CircuitBreaker({ failureThreshold: 5, openMs: 1_000 });
+    redis.on('close', () => breaker.open());
+    const queue = new TraditionalQueue(sink, { batchSize: options.batchSize, flushIntervalMs: options.flushIntervalMs, maxQueued: MAX_TRADITIONAL_QUEUE }, logger);
+    const monitors = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new BacklogMonitor(redis, STREAMS[kind], logger)])) as Record<RecordKind, BacklogMonitor>;
+    const consumers = new ConsumerFleet(redis, sink, {
+      redisUrl, perStream: options.consumers, batch: options.consumerBatch, claimIdleMs: options.claimIdleMs,
+      maxDeliveries: options.maxDeliveries, namePrefix: options.consumerNamePrefix ?? '',
+    }, logger);
+
+    const context: RuntimeContext = {
+      options, logger, redis, ratio, metrics, exchange, breaker, queue, monitors, consumers,
+      producer: new StreamProducer(redis),
+      ledger: new AcceptanceLedger(redis, logger),
+      lease: new LeaseStore(redis),
+      audit: new AuditLog(redis),
+      chaos: noChaos(),
+      counters: { fallbacks: 0, backpressured: 0, chaosErrors: 0, streamErrors: 0, lastErrorTime: undefined },
+      consistency: hooks.consistency?.({ redisUrl, database: database.location }),
+      state: 'starting',
+    };
+
+    const server = createHttpServer(context);
+    await listen(server, options.port, options.host);
+    const port = (server.address() as AddressInfo).port;
+    consumers.setNamePrefix(options.consumerNamePrefix ?? defaultConsumerPrefix(port));
+    consumers.start();
+    exchange.start();
+    const monitorTimer = setInterval(() => {
+      void context.ledger.flush();
+      for (const kind of RECORD_KINDS) {
+        monitors[kind].check().catch((error) => logger.throttled(`monitor-${kind}`, 30_000, 'warn', 'could not read stream backlog', { stream: STREAMS[kind].stream, error: errorMessage(error) }));
+      }
+    }, MONITOR_MS);
+    monitorTimer.unref();
+    await Promise.all(RECORD_KINDS.map((kind) => monitors[kind].check().catch(() => undefined)));
+    context.state = 'ready';
+    const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    logger.info('streamctl serve is ready', { url, redis: redisUrl, database: database.kind === 'sqlite' ? database.location : 'postgres', ratio: ratio.current, routing: options.routing, consumers: consumers.size });
+
+    let closing: Promise<{ unflushed: number }> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        const deadline = Date.now() + options.shutdownTimeoutMs;
+        context.state = 'draining';
+        clearInterval(monitorTimer);
+        exchange.stop();
+        await closeServer(server, deadline);
+        const unflushed = await queue.close(deadline);
+        if (unflushed > 0) logger.critical('batch path could not write every queued record before the deadline', { records: unflushed });
+        await consumers.close();
+        await context.ledger.flush();
+        for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
+        logger.info('streamctl serve stopped', { unflushed });
+        return { unflushed };
+      })();
+      return closing;
+    };
+    return { url, port, redisUrl, databasePath: database.location, context, close };
+  } catch (error) {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+}
+
+/** Lets in-flight requests finish (their uploads are accepted and must be kept), then cuts the rest. */
+async function closeServer(server: Server, deadline: number): Promise<void> {
+  const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+  await closed;
+  clearTimeout(timer);
+}

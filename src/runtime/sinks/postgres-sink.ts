@@ -1,0 +1,78 @@
+import pg from 'pg';
+import type { RowBatch } from '../records/rows.js';
+import { COLUMNS, TABLES, schemaStatements, type TableKey } from './schema.js';
+import type { Sink, WriteResult } from './sink.js';
+
+/** Postgres refuses more than 65,535 bind parameters in one statement; 1,000 rows stays far below. */
+const ROWS_PER_STATEMENT = 1_000;
+
+export class PostgresSink implements Sink {
+  readonly description: string;
+  private readonly pool: pg.Pool;
+  private ready: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(url: string) {
+    this.description = `postgres:${new URL(url).host}${new URL(url).pathname}`;
+    this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Creates the tables on first use, so a database that starts later than the service is fine. */
+  private ensureSchema(): Promise<void> {
+    this.ready ??= (async () => {
+      for (const statement of schemaStatements('postgres')) await this.pool.query(statement);
+    })().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  async open(): Promise<void> {
+    await this.ensureSchema();
+  }
+
+  async write(batch: RowBatch): Promise<WriteResult> {
+    await this.ensureSchema();
+    const client = await this.pool.connect();
+    let inserted = 0;
+    let total = 0;
+    try {
+      await client.query('BEGIN');
+      for (const [key, rows] of [['health', batch.health], ['deviceInfo', batch.deviceInfo], ['events', batch.events]] as const) {
+        const columns = COLUMNS[key as TableKey];
+        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+          const slice = rows.slice(start, start + ROWS_PER_STATEMENT) as unknown as Array<Record<string, unknown>>;
+          const values: unknown[] = [];
+          const tuples = slice.map((row) => `(${columns.map((column) => { values.push(row[column] ?? null); return `$${values.length}`; }).join(', ')})`);
+          const result = await client.query(
+            `INSERT INTO ${TABLES[key as TableKey]} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (ingest_id) DO NOTHING`,
+            values,
+          );
+          inserted += result.rowCount ?? 0;
+          total += slice.length;
+        }
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    return { inserted, alreadyStored: total - inserted };
+  }
+
+  isRecordError(error: unknown): boolean {
+    const code = (error as { code?: unknown })?.code;
+    // Class 22 is data exception, 23 integrity violation: about the rows, not the server.
+    return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}

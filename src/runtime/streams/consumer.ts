@@ -1,0 +1,272 @@
+import type { Redis } from 'ioredis';
+import { errorMessage } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { appendBatch, batchSize, emptyBatch, type RowBatch } from '../records/rows.js';
+import { uploadToRows, UnpersistableRecordError } from '../records/to-rows.js';
+import type { Sink } from '../sinks/sink.js';
+import { decodeEntry, EntryDecodeError, type StreamDefinition } from '../wire-format.js';
+import { deadLetter, type DeadLetter } from './dead-letter.js';
+import { ensureGroup } from './groups.js';
+import { autoclaimOf, entriesOf, trimmedCounterKey, type RawEntry } from './reply.js';
+
+export interface ConsumerOptions {
+  definition: StreamDefinition;
+  /** Stable across restarts, so a restarted consumer finds its own pending entries. */
+  name: string;
+  batch: number;
+  blockMs: number;
+  claimIdleMs: number;
+  maxDeliveries: number;
+}
+
+export interface ConsumerStats {
+  consumer: string;
+  stream: string;
+  group: string;
+  messages_processed: number;
+  records_persisted: number;
+  batches_processed: number;
+  errors: number;
+  dead_lettered: number;
+  trimmed_before_consumed: number;
+  claimed: number;
+  start_time: number;
+  runtime_seconds: number;
+  messages_per_second: number;
+  running: boolean;
+}
+
+interface Prepared {
+  id: string;
+  rows: RowBatch;
+}
+
+/** A read that has not answered 5 s after its BLOCK ended is a hung connection (ioredis #610, bullmq #648). */
+const WATCHDOG_GRACE_MS = 5_000;
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * One member of a consumer group. It first re-reads its own pending entries (a restart after a
+ * crash), then new ones; commits each batch in one transaction and acks after the commit, so a
+ * crash anywhere means redelivery, never loss, and the unique ingest id makes redelivery harmless.
+ */
+export class StreamConsumer {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private lastClaimAt = 0;
+  private consecutiveErrors = 0;
+  private readonly startedAt = Date.now();
+  private readonly counters = { processed: 0, persisted: 0, batches: 0, errors: 0, deadLettered: 0, trimmed: 0, claimed: 0 };
+
+  constructor(
+    private readonly blocking: Redis,
+    private readonly redis: Redis,
+    private readonly sink: Sink,
+    private readonly options: ConsumerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get running(): boolean {
+    return this.loop !== undefined && !this.stopping;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  /** Finishes and acks the batch in hand, then returns; idempotent. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  stats(): ConsumerStats {
+    const runtime = (Date.now() - this.startedAt) / 1000;
+    return {
+      consumer: this.options.name,
+      stream: this.options.definition.stream,
+      group: this.options.definition.group,
+      messages_processed: this.counters.processed,
+      records_persisted: this.counters.persisted,
+      batches_processed: this.counters.batches,
+      errors: this.counters.errors,
+      dead_lettered: this.counters.deadLettered,
+      trimmed_before_consumed: this.counters.trimmed,
+      claimed: this.counters.claimed,
+      start_time: this.startedAt / 1000,
+      runtime_seconds: Math.round(runtime * 10) / 10,
+      messages_per_second: runtime > 0 ? Math.round((this.counters.processed / runtime) * 10) / 10 : 0,
+      running: this.running,
+    };
+  }
+
+  private async run(): Promise<void> {
+    const { definition } = this.options;
+    let ownPendingCursor: string | undefined = '0';
+    while (!this.stopping) {
+      try {
+        if (this.blocking.status === 'wait') await this.blocking.connect();
+        if (ownPendingCursor !== undefined) {
+          // Entries delivered to this name before a crash; reading from an id walks that history once.
+          const entries = entriesOf(await this.read(ownPendingCursor, 0));
+          ownPendingCursor = entries.length === 0 ? undefined : entries[entries.length - 1]![0];
+          if (entries.length > 0) await this.process(entries);
+          continue;
+        }
+        if (Date.now() - this.lastClaimAt >= Math.min(this.options.claimIdleMs, 5_000)) await this.claimIdle();
+        const entries = entriesOf(await this.read('>', this.options.blockMs));
+        if (entries.length > 0) await this.process(entries);
+        this.consecutiveErrors = 0;
+      } catch (error) {
+        this.counters.errors++;
+        this.consecutiveErrors++;
+        const message = errorMessage(error);
+        if (message.includes('NOGROUP')) await ensureGroup(this.redis, definition).catch(() => undefined);
+        // What failed is pending under this name: walk it again first once the back-off is over.
+        ownPendingCursor = '0';
+        this.logger.throttled(`consumer-${this.options.name}`, 10_000, 'warn', 'consumer error; backing off', { consumer: this.options.name, stream: definition.stream, error: message });
+        await sleep(Math.min(100 * 2 ** Math.min(this.consecutiveErrors, 6), MAX_BACKOFF_MS));
+      }
+    }
+  }
+
+  private async read(from: string, blockMs: number): Promise<unknown> {
+    const { definition, name, batch } = this.options;
+    const args: Array<string | number> = ['GROUP', definition.group, name, 'COUNT', batch];
+    if (blockMs > 0) args.push('BLOCK', blockMs);
+    args.push('STREAMS', definition.stream, from);
+    const read = (this.blocking as unknown as { xreadgroup(...a: Array<string | number>): Promise<unknown> }).xreadgroup(...args);
+    let timer: NodeJS.Timeout | undefined;
+    const watchdog = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.blocking.disconnect(true);
+        reject(new Error(`XREADGROUP gave no answer within ${blockMs + WATCHDOG_GRACE_MS} ms; reconnected`));
+      }, blockMs + WATCHDOG_GRACE_MS);
+    });
+    try {
+      return await Promise.race([read, watchdog]);
+    } finally {
+      clearTimeout(timer);
+      read.catch(() => undefined);
+    }
+  }
+
+  /** Takes over entries idle too long under any name: a dead consumer's, or this one's failed ones. */
+  private async claimIdle(): Promise<void> {
+    this.lastClaimAt = Date.now();
+    const { definition, name, batch, claimIdleMs } = this.options;
+    let cursor = '0-0';
+    // Bounded per cycle so new entries are not starved behind a large reclaim.
+    for (let round = 0; round < 10 && !this.stopping; round++) {
+      const reply = autoclaimOf(await this.redis.xautoclaim(definition.stream, definition.group, name, claimIdleMs, cursor, 'COUNT', batch));
+      if (reply.deleted.length > 0) await this.countTrimmed(reply.deleted);
+      const live = reply.entries.filter(([, fields]) => fields !== null);
+      this.counters.claimed += live.length;
+      if (live.length > 0) await this.process(live);
+      cursor = reply.cursor;
+      if (cursor === '0-0') break;
+    }
+  }
+
+  private async process(entries: RawEntry[]): Promise<void> {
+    const { definition } = this.options;
+    const prepared: Prepared[] = [];
+    const letters: DeadLetter[] = [];
+    const trimmed: string[] = [];
+    for (const [id, fields] of entries) {
+      if (fields === null) {
+        trimmed.push(id);
+        continue;
+      }
+      try {
+        const decoded = decodeEntry(definition.stream, id, fields);
+        const rows = uploadToRows(definition.kind, decoded.data, {
+          ingestKey: decoded.ingestKey,
+          acceptedAtMs: decoded.acceptedAtMs,
+          uploadMethod: 'stream_v2',
+          envelopeSerial: decoded.deviceSn,
+        });
+        prepared.push({ id, rows });
+      } catch (error) {
+        if (!(error instanceof EntryDecodeError || error instanceof UnpersistableRecordError)) throw error;
+        // The bytes will not change on a retry, so there is nothing to wait for.
+        letters.push({ id, fields, reason: `${error.name}: ${error.message}`, deliveries: 1, consumer: this.options.name });
+      }
+    }
+    if (trimmed.length > 0) await this.countTrimmed(trimmed);
+    await this.persist(prepared, letters);
+    this.counters.processed += entries.length;
+    this.counters.batches++;
+  }
+
+  private async persist(prepared: Prepared[], letters: DeadLetter[]): Promise<void> {
+    const { definition } = this.options;
+    const all = emptyBatch();
+    for (const item of prepared) appendBatch(all, item.rows);
+    let acked = prepared;
+    if (prepared.length > 0) {
+      try {
+        await this.sink.write(all);
+      } catch (error) {
+        if (!this.sink.isRecordError(error)) throw error;
+        acked = await this.isolate(prepared, letters);
+      }
+    }
+    if (letters.length > 0) {
+      await deadLetter(this.redis, definition, letters);
+      this.counters.deadLettered += letters.length;
+      this.logger.warn('records moved to the dead-letter stream', { stream: definition.stream, count: letters.length, first_reason: letters[0]!.reason });
+    }
+    if (acked.length > 0) {
+      await this.redis.xack(definition.stream, definition.group, ...acked.map((p) => p.id));
+      for (const item of acked) this.counters.persisted += batchSize(item.rows);
+    }
+  }
+
+  /**
+   * One bad record must not hold back its batch-mates: write each alone, ack the good ones, and
+   * dead-letter a bad one only once it has been delivered `maxDeliveries` times.
+   */
+  private async isolate(prepared: Prepared[], letters: DeadLetter[]): Promise<Prepared[]> {
+    const { definition, maxDeliveries, name } = this.options;
+    const good: Prepared[] = [];
+    for (const item of prepared) {
+      try {
+        await this.sink.write(item.rows);
+        good.push(item);
+      } catch (error) {
+        if (!this.sink.isRecordError(error)) throw error;
+        const deliveries = await this.deliveries(item.id);
+        if (deliveries >= maxDeliveries) {
+          letters.push({ id: item.id, fields: null, reason: `sink refused the record: ${errorMessage(error)}`, deliveries, consumer: name });
+        } else {
+          this.logger.throttled(`record-retry-${definition.stream}`, 10_000, 'warn', 'a record could not be persisted; it stays pending and will be retried', { stream: definition.stream, id: item.id, deliveries, max_deliveries: maxDeliveries, error: errorMessage(error) });
+        }
+      }
+    }
+    return good;
+  }
+
+  private async deliveries(id: string): Promise<number> {
+    const { definition } = this.options;
+    const reply = (await this.redis.xpending(definition.stream, definition.group, id, id, 1)) as Array<[string, string, number, number]>;
+    return reply[0]?.[3] ?? 1;
+  }
+
+  /** Entries deleted before anyone persisted them are counted and acked, never skipped in silence. */
+  private async countTrimmed(ids: string[]): Promise<void> {
+    const { definition } = this.options;
+    this.counters.trimmed += ids.length;
+    await this.redis.incrby(trimmedCounterKey(definition.stream), ids.length);
+    await this.redis.xack(definition.stream, definition.group, ...ids);
+    this.logger.error('entries were trimmed before they were consumed: these records are lost', { stream: definition.stream, count: ids.length, first_id: ids[0] });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
