@@ -137,6 +137,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
         await closeServer(server, deadline);
         const unflushed = await queue.close(deadline);
         if (unflushed > 0) logger.critical('batch path could not write every queued record before the deadline', { records: unflushed });
+        if (!consumers.halted) await drainStreams(monitors, deadline);
         await consumers.close();
         await context.ledger.flush();
         for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -149,6 +150,18 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
   } catch (error) {
     for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Keeps the consumers running until every stream's backlog is persisted or the deadline passes:
+ * with one instance, a clean stop leaves rows = accepted. Whatever remains stays pending in Redis.
+ */
+async function drainStreams(monitors: Record<RecordKind, BacklogMonitor>, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const backlogs = await Promise.all(RECORD_KINDS.map((kind) => monitors[kind].check().then((b) => b.unconsumed, () => 0)));
+    if (backlogs.every((b) => b === 0)) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -17,5 +17,11 @@ function newestMtime(dir: string): number {
 export default function setup(): void {
   const built = join(root, 'dist/cli/main.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, 'src'))) return;
-  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  try {
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  } catch {
+    // Unit and integration tests import the sources directly and can still run; the end-to-end
+    // tests will fail on the stale binary, and `npm test` has already refused a broken build.
+    process.stderr.write('global-build: tsc failed; end-to-end tests will use the previous build\n');
+  }
 }

@@ -119,6 +119,8 @@ export class StreamConsumer {
         }
         if (Date.now() - this.lastClaimAt >= Math.min(this.options.claimIdleMs, 5_000)) await this.claimIdle();
         const entries = entriesOf(await this.read('>', this.options.blockMs));
+        // Read after a stop was asked: left pending under this stable name, re-read at the next start.
+        if (this.stopping) break;
         if (entries.length > 0) await this.process(entries);
         this.consecutiveErrors = 0;
       } catch (error) {

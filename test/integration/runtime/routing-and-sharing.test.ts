@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { startTestService, eventually, type TestService } from '../../helpers/service.js';
+
+let redis: TestRedis;
+let a: TestService;
+let b: TestService;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  a = await startTestService({ redisUrl: redis.url, ratio: 0.5, routing: 'device' });
+  b = await startTestService({ redisUrl: redis.url, routing: 'random' });
+});
+afterAll(async () => {
+  await a?.cleanup();
+  await b?.cleanup();
+  await redis?.cleanup();
+});
+
+async function pathOf(service: TestService, deviceSn: string): Promise<string> {
+  const response = await service.post('/upload_health_data', { deviceSn, heart_rate: 70 });
+  expect(response.status).toBe(200);
+  return response.headers.get('x-streamctl-path')!;
+}
+
+describe('routing', () => {
+  it('device routing keeps each device on one path and splits devices near the ratio', async () => {
+    const paths = new Map<string, string>();
+    for (let i = 0; i < 200; i++) paths.set(`ROUTE_${i}`, await pathOf(a, `ROUTE_${i}`));
+    for (let i = 0; i < 200; i += 10) expect(await pathOf(a, `ROUTE_${i}`)).toBe(paths.get(`ROUTE_${i}`));
+    const onStream = [...paths.values()].filter((p) => p === 'stream').length;
+    expect(onStream).toBeGreaterThan(60);
+    expect(onStream).toBeLessThan(140);
+  });
+
+  it('raising the ratio only moves devices from the batch path to the stream path', async () => {
+    const before = new Map<string, string>();
+    for (let i = 0; i < 100; i++) before.set(`MOVE_${i}`, await pathOf(a, `MOVE_${i}`));
+    await a.post('/api/stream_traffic_ratio', { ratio: 0.8 });
+    for (const [device, path] of before) if (path === 'stream') expect(await pathOf(a, device)).toBe('stream');
+    await a.post('/api/stream_traffic_ratio', { ratio: 0.5 });
+  });
+
+  it('random routing splits requests near the ratio', async () => {
+    await eventually(async () => (await b.get('/api/stream_traffic_ratio')).json.current_ratio === 0.5);
+    let onStream = 0;
+    for (let i = 0; i < 200; i++) if ((await pathOf(b, 'RANDOM_ONE_DEVICE')) === 'stream') onStream++;
+    expect(onStream).toBeGreaterThan(60);
+    expect(onStream).toBeLessThan(140);
+  });
+});
+
+describe('the ratio is shared by every instance on one Redis', () => {
+  it('a change on one instance reaches the other, and a rollback too', async () => {
+    await a.post('/api/stream_traffic_ratio', { ratio: 0.7 });
+    await eventually(async () => (await b.get('/api/stream_traffic_ratio')).json.current_ratio === 0.7, { timeoutMs: 3_000 });
+    const rollback = await b.post('/api/emergency_rollback', { reason: 'test' });
+    expect(rollback.status).toBe(200);
+    expect(rollback.json).toMatchObject({ success: true, traffic_ratio: 0, consumers_stopped: false, rollback_time: expect.any(String), current_metrics: expect.any(Object) });
+    await eventually(async () => (await a.get('/api/stream_traffic_ratio')).json.current_ratio === 0, { timeoutMs: 3_000 });
+  });
+
+  it('metrics are aggregated across instances', async () => {
+    await a.post('/upload_health_data_v2', { deviceSn: 'AGG_A', heart_rate: 1 });
+    await b.post('/upload_health_data_v2', { deviceSn: 'AGG_B', heart_rate: 1 });
+    const metrics = await eventually(async () => {
+      const m = (await a.get('/api/stream_metrics')).json;
+      return m.instances === 2 ? m : undefined;
+    }, { timeoutMs: 5_000 });
+    expect(metrics.summary.stream.requests).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the stored ratio survives a restart of an instance', async () => {
+    await a.post('/api/stream_traffic_ratio', { ratio: 0.4 });
+    await b.cleanup();
+    b = await startTestService({ redisUrl: redis.url });
+    expect((await b.get('/api/stream_traffic_ratio')).json.current_ratio).toBe(0.4);
+  });
+});
