@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorMessage } from '../shared/errors.js';
+import { listDeadLetters, purgeDeadLetters, replayDeadLetters, showDeadLetter } from './admin/dlq-routes.js';
 import { acquireLease, getLease, releaseLease } from './admin/lease-routes.js';
 import { auditEntries, prometheusMetrics, setChaos, streamHealth, streamMetrics, streamStats } from './admin/monitoring-routes.js';
 import { getRatio, setRatio } from './admin/ratio-routes.js';
@@ -40,6 +41,10 @@ function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
   add('POST', '/api/lease', { handler: acquireLease, admin: true });
   add('DELETE', '/api/lease', { handler: (r, _q, s, query) => releaseLease(r, s, query), admin: true });
   add('GET', '/api/audit', { handler: (r, _q, s, query) => auditEntries(r, s, query) });
+  add('GET', '/api/dlq', { handler: (r, _q, s, query) => listDeadLetters(r, s, query) });
+  add('GET', '/api/dlq/entry', { handler: (r, _q, s, query) => showDeadLetter(r, s, query) });
+  add('POST', '/api/dlq/replay', { handler: replayDeadLetters, admin: true });
+  add('POST', '/api/dlq/purge', { handler: purgeDeadLetters, admin: true });
   if (rt.consistency) {
     const endpoint = rt.consistency;
     add('GET', '/api/consistency', {
@@ -57,9 +62,11 @@ function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
 export function createHttpServer(rt: RuntimeContext): Server {
   const routes = buildRoutes(rt);
   const server = createServer({
-    // Slow clients are cut off: 10 s for headers, 30 s for a whole request (slowloris).
-    headersTimeout: 10_000,
-    requestTimeout: 30_000,
+    // Slow clients are cut off (slowloris): by default 10 s for headers, 30 s for a whole
+    // request, checked every second rather than Node's default 30 s.
+    headersTimeout: rt.options.headersTimeoutMs,
+    requestTimeout: rt.options.requestTimeoutMs,
+    connectionsCheckingInterval: 1_000,
     keepAliveTimeout: 65_000,
     maxHeaderSize: 16_384,
   }, (req, res) => {

@@ -33,6 +33,12 @@ export interface ServeOptions {
   shutdownTimeoutMs: number;
   /** Consumer names are `<prefix>-<stream kind>-<index>`; stable across restarts by default. */
   consumerNamePrefix?: string;
+  /** Unconsumed entries per stream at which uploads get 503; absent: the spec's MAXLEN of each stream. */
+  maxBacklog?: number;
+  /** Slow clients: a request's headers must arrive within this... */
+  headersTimeoutMs: number;
+  /** ...and the whole request within this. */
+  requestTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -52,6 +58,8 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
   insecure: false,
   enableChaos: false,
   shutdownTimeoutMs: 15_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   logLevel: 'info',
 };
 

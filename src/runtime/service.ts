@@ -91,7 +91,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     const breaker = new CircuitBreaker({ failureThreshold: 5, openMs: 1_000 });
     redis.on('close', () => breaker.open());
     const queue = new TraditionalQueue(sink, { batchSize: options.batchSize, flushIntervalMs: options.flushIntervalMs, maxQueued: MAX_TRADITIONAL_QUEUE }, logger);
-    const monitors = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new BacklogMonitor(redis, STREAMS[kind], logger)])) as Record<RecordKind, BacklogMonitor>;
+    const monitors = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new BacklogMonitor(redis, STREAMS[kind], logger, options.maxBacklog ?? STREAMS[kind].maxLen)])) as Record<RecordKind, BacklogMonitor>;
     const consumers = new ConsumerFleet(redis, sink, {
       redisUrl, perStream: options.consumers, batch: options.consumerBatch, claimIdleMs: options.claimIdleMs,
       maxDeliveries: options.maxDeliveries, namePrefix: options.consumerNamePrefix ?? '',

@@ -34,6 +34,7 @@ interface ServeFlags {
   claimIdle: number;
   maxDeliveries: number;
   metricsWindow: number;
+  maxBacklog?: number;
   maxBody: number;
   adminToken?: string;
   insecure: boolean;
@@ -59,6 +60,7 @@ export function defineServe(program: Command): void {
     .addOption(new Option('--flush-interval <duration>', 'batch path: flush at least this often').default(1_000, '1s').argParser(durationOption))
     .addOption(new Option('--claim-idle <duration>', 'reclaim entries pending this long from dead consumers').default(30_000, '30s').argParser(durationOption))
     .addOption(new Option('--max-deliveries <n>', 'deliveries before a record that cannot be persisted is dead-lettered').default(5).argParser(integerOption(1, 1_000)))
+    .addOption(new Option('--max-backlog <n>', "refuse uploads (503) once a stream's unconsumed backlog reaches 90% of this (default: the spec's MAXLEN)").argParser(integerOption(10, 100_000_000)))
     .addOption(new Option('--metrics-window <duration>', 'sliding window of /api/stream_metrics').default(60_000, '60s').argParser(durationOption))
     .addOption(new Option('--max-body <bytes>', 'largest upload body accepted').default(1_048_576).argParser(integerOption(1_024, 64 * 1_048_576)))
     .addOption(new Option('--admin-token <token>', 'require this bearer token on state-changing admin endpoints').env('STREAMCTL_ADMIN_TOKEN'))
@@ -78,7 +80,7 @@ export function defineServe(program: Command): void {
           port: flags.port, host: flags.host, redisUrl: flags.redisUrl, database: flags.database, dataDir: flags.dataDir,
           ratio: flags.ratio, routing: flags.routing, consumers: flags.consumers, consumerBatch: flags.consumerBatch,
           batchSize: flags.batchSize, flushIntervalMs: flags.flushInterval, claimIdleMs: flags.claimIdle,
-          maxDeliveries: flags.maxDeliveries, metricsWindowMs: flags.metricsWindow, maxBodyBytes: flags.maxBody,
+          maxDeliveries: flags.maxDeliveries, maxBacklog: flags.maxBacklog, metricsWindowMs: flags.metricsWindow, maxBodyBytes: flags.maxBody,
           adminToken: flags.adminToken, insecure: flags.insecure, enableChaos: flags.enableChaos,
           shutdownTimeoutMs: flags.shutdownTimeout, logLevel: flags.logLevel,
         },

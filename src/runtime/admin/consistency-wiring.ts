@@ -1,4 +1,5 @@
+import { createConsistencyEndpoint } from '../../checks/adapters/consistency-endpoint.js';
 import type { ServiceHooks } from '../service.js';
 
-/** Wires `GET /api/consistency` to the consistency check; undefined leaves the endpoint out. */
-export const consistencyEndpoint: ServiceHooks['consistency'] = undefined;
+/** `GET /api/consistency` runs the same check as `streamctl check consistency`, inside the service. */
+export const consistencyEndpoint: ServiceHooks['consistency'] = createConsistencyEndpoint;

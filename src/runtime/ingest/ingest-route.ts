@@ -28,18 +28,23 @@ function acceptedBody(kind: RecordKind, streamId: string | null, extra?: Record<
   return extra ? { ...body, ...extra } : body;
 }
 
+function countAccepted(rt: RuntimeContext, method: 'stream_v2' | 'optimized', upload: AcceptedUpload, acceptedAtMs: number): void {
+  if (upload.records > upload.testRecords) rt.ledger.count(method, upload.kind, false, upload.records - upload.testRecords, acceptedAtMs);
+  if (upload.testRecords > 0) rt.ledger.count(method, upload.kind, true, upload.testRecords, acceptedAtMs);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The legacy batch path: rows go to the in-memory queue and the answer is the original's `success`. */
-function acceptTraditional(rt: RuntimeContext, upload: AcceptedUpload, acceptedAtMs: number, asFallback: boolean, failedStream: boolean): Outcome {
+function acceptTraditional(rt: RuntimeContext, upload: AcceptedUpload, acceptedAtMs: number, ingestKey: string, asFallback: boolean, failedStream: boolean): Outcome {
   if (rt.queue.full) {
     return { path: 'traditional', failedStream, status: 503, body: { status: 'error', message: 'the batch queue is full; retry shortly' }, headers: { 'retry-after': '1' } };
   }
-  const rows = uploadToRows(upload.kind, upload.data, { ingestKey: randomUUID(), acceptedAtMs, uploadMethod: 'optimized' });
+  const rows = uploadToRows(upload.kind, upload.data, { ingestKey, acceptedAtMs, uploadMethod: 'optimized' });
   rt.queue.enqueue(rows);
-  rt.ledger.count('optimized', upload.kind, upload.testDevice, upload.records, acceptedAtMs);
+  countAccepted(rt, 'optimized', upload, acceptedAtMs);
   if (asFallback) {
     rt.counters.fallbacks++;
     return { path: 'traditional', failedStream, status: 200, body: acceptedBody(upload.kind, null, { path: 'traditional', message: 'accepted on the batch path while the stream path is unavailable' }) };
@@ -64,21 +69,22 @@ async function acceptOnStream(rt: RuntimeContext, upload: AcceptedUpload, accept
       headers: { 'retry-after': '1' },
     };
   }
-  if (!rt.breaker.allow()) return acceptTraditional(rt, upload, acceptedAtMs, true, false);
+  const ingestKey = randomUUID();
+  if (!rt.breaker.allow()) return acceptTraditional(rt, upload, acceptedAtMs, ingestKey, true, false);
   try {
-    const id = await rt.producer.add(definition, encodeEntryFields(upload.kind, upload.rawData, upload.deviceSn, acceptedAtMs, randomUUID()));
+    const id = await rt.producer.add(definition, encodeEntryFields(upload.kind, upload.rawData, upload.deviceSn, acceptedAtMs, ingestKey));
     rt.breaker.success();
     monitor.noteAdded();
-    rt.ledger.count('stream_v2', upload.kind, upload.testDevice, upload.records, acceptedAtMs);
+    countAccepted(rt, 'stream_v2', upload, acceptedAtMs);
     return { path: 'stream', failedStream: false, status: 200, body: acceptedBody(upload.kind, id) };
   } catch (error) {
     rt.breaker.failure();
     rt.counters.streamErrors++;
     rt.counters.lastErrorTime = Date.now();
     rt.logger.throttled('xadd', 10_000, 'warn', 'stream path failed; upload taken by the batch path', { stream: definition.stream, error: errorMessage(error) });
-    // The XADD may or may not have landed; the batch path keeps it, and the check's duplicate
-    // reading groups would show the rare double (a lost upload is worse than a duplicate).
-    return acceptTraditional(rt, upload, acceptedAtMs, true, true);
+    // The XADD may have landed with its reply lost. The batch path stores the upload under the
+    // same ingest key, so if the entry is consumed too, the unique ingest id keeps one row.
+    return acceptTraditional(rt, upload, acceptedAtMs, ingestKey, true, true);
   }
 }
 
@@ -108,7 +114,7 @@ export async function handleUpload(rt: RuntimeContext, req: IncomingMessage, res
   const path = endpoint === 'v2' ? 'stream' : choosePath(rt.ratio.current, rt.options.routing, upload.deviceSn);
   let outcome: Outcome;
   try {
-    outcome = path === 'stream' ? await acceptOnStream(rt, upload, acceptedAtMs) : acceptTraditional(rt, upload, acceptedAtMs, false, false);
+    outcome = path === 'stream' ? await acceptOnStream(rt, upload, acceptedAtMs) : acceptTraditional(rt, upload, acceptedAtMs, randomUUID(), false, false);
   } catch (error) {
     rt.logger.throttled('ingest', 10_000, 'error', 'upload could not be accepted', { kind, error: errorMessage(error) });
     outcome = { path, failedStream: path === 'stream', status: 500, body: { status: 'error', message: `upload not accepted: ${errorMessage(error)}` } };

@@ -1,5 +1,5 @@
 import { isTestDevice } from '../../shared/test-devices.js';
-import { uploadSerial } from '../records/device-serial.js';
+import { elementSerial, uploadSerial } from '../records/device-serial.js';
 import { HEALTH_FIELD_COLUMNS } from '../records/rows.js';
 import type { RecordKind } from '../wire-format.js';
 
@@ -11,7 +11,8 @@ export interface AcceptedUpload {
   deviceSn: string;
   /** Records the upload holds: list elements, or 1. */
   records: number;
-  testDevice: boolean;
+  /** Records whose own serial is a test device's; the ledger counts them apart, as the check does per row. */
+  testRecords: number;
 }
 
 export type UploadVerdict = { ok: true; upload: AcceptedUpload } | { ok: false; status: number; message: string };
@@ -90,5 +91,7 @@ export function parseUpload(kind: RecordKind, body: string): UploadVerdict {
   }
   const deviceSn = uploadSerial(kind, data);
   if (!deviceSn) return reject(400, `no device serial: ${kind === 'device_info' ? 'SerialNumber or deviceSn' : 'deviceSn or id'} is required`);
-  return { ok: true, upload: { kind, rawData, data, deviceSn, records: elements.length, testDevice: isTestDevice(deviceSn) } };
+  let testRecords = 0;
+  for (const element of elements) if (isTestDevice(elementSerial(kind, element, deviceSn)!)) testRecords++;
+  return { ok: true, upload: { kind, rawData, data, deviceSn, records: elements.length, testRecords } };
 }

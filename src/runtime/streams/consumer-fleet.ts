@@ -17,6 +17,7 @@ export interface FleetOptions {
 
 /** The spec's BLOCK 1000: long enough to idle cheaply, short enough to stop within a second. */
 const BLOCK_MS = 1_000;
+const GHOST_IDLE_MS = 3_600_000;
 
 export function defaultConsumerPrefix(port: number): string {
   return `${hostname()}-${port}`;
@@ -52,6 +53,8 @@ export class ConsumerFleet {
           new StreamConsumer(connection, this.redis, this.sink, {
             definition: STREAMS[kind], name, batch: options.batch, blockMs: BLOCK_MS,
             claimIdleMs: options.claimIdleMs, maxDeliveries: options.maxDeliveries,
+            // One member per stream and process sweeps for ghosts; an hour outlives any restart.
+            ghostIdleMs: index === 0 ? GHOST_IDLE_MS : 0,
           }, this.logger),
         );
       }

@@ -17,6 +17,8 @@ export interface ConsumerOptions {
   blockMs: number;
   claimIdleMs: number;
   maxDeliveries: number;
+  /** Consumers idle this long with nothing pending are removed from the group; 0 disables. */
+  ghostIdleMs?: number;
 }
 
 export interface ConsumerStats {
@@ -171,6 +173,24 @@ export class StreamConsumer {
       if (live.length > 0) await this.process(live);
       cursor = reply.cursor;
       if (cursor === '0-0') break;
+    }
+    if (this.options.ghostIdleMs) await this.removeGhosts(this.options.ghostIdleMs);
+  }
+
+  /**
+   * Names left behind by consumers that will not come back. Only those with nothing pending go:
+   * XGROUP DELCONSUMER would drop a consumer's pending entries with it (redis #9745). A live
+   * consumer removed here is recreated by its next read.
+   */
+  private async removeGhosts(idleMs: number): Promise<void> {
+    const { definition, name } = this.options;
+    const consumers = (await this.redis.xinfo('CONSUMERS', definition.stream, definition.group)) as unknown[][];
+    for (const raw of consumers) {
+      const info: Record<string, unknown> = {};
+      for (let i = 0; i + 1 < raw.length; i += 2) info[String(raw[i])] = raw[i + 1];
+      if (info.name === name || Number(info.pending) > 0 || Number(info.idle) < idleMs) continue;
+      await this.redis.xgroup('DELCONSUMER', definition.stream, definition.group, String(info.name));
+      this.logger.info('removed a consumer that has been gone a long time with nothing pending', { stream: definition.stream, consumer: info.name, idle_ms: info.idle });
     }
   }
 

@@ -5,12 +5,13 @@ import { parseUpload, MAX_ELEMENTS } from '../../../src/runtime/ingest/parse-upl
 describe('parseUpload', () => {
   it('accepts an object and a list, and finds the serial as the spec says', () => {
     const single = parseUpload('health_data', '{"deviceSn":"A1","heart_rate":70}');
-    expect(single).toMatchObject({ ok: true, upload: { deviceSn: 'A1', records: 1, testDevice: false } });
+    expect(single).toMatchObject({ ok: true, upload: { deviceSn: 'A1', records: 1, testRecords: 0 } });
     const list = parseUpload('health_data', '[{"id":"B2","heart_rate":"71"},{"heart_rate":72}]');
     expect(list).toMatchObject({ ok: true, upload: { deviceSn: 'B2', records: 2 } });
     expect(parseUpload('device_info', '{"SerialNumber":"C3","deviceSn":"other"}')).toMatchObject({ ok: true, upload: { deviceSn: 'C3' } });
     expect(parseUpload('common_event', '{"id":42,"eventType":"sos"}')).toMatchObject({ ok: true, upload: { deviceSn: '42' } });
-    expect(parseUpload('health_data', '{"deviceSn":"STREAM_TEST_001"}')).toMatchObject({ ok: true, upload: { testDevice: true } });
+    expect(parseUpload('health_data', '{"deviceSn":"STREAM_TEST_001"}')).toMatchObject({ ok: true, upload: { testRecords: 1 } });
+    expect(parseUpload('health_data', '[{"deviceSn":"STREAM_TEST_001"},{"deviceSn":"REAL"},{}]')).toMatchObject({ ok: true, upload: { records: 3, testRecords: 2 } });
   });
 
   it('keeps the raw text verbatim so the envelope embeds exactly what the client sent', () => {

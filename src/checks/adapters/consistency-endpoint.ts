@@ -1,0 +1,48 @@
+import { StreamctlError, errorMessage } from '../../shared/errors.js';
+import { ExitCode } from '../../shared/exit-code.js';
+import { couldNotCheckDocument } from '../consistency/document.js';
+import { consistencyOptionsFromQuery } from '../consistency/query.js';
+import { runConsistencyCheck, type ConsistencyOptions } from '../consistency/run.js';
+import type { ConsistencyDatabase } from '../consistency/ports.js';
+import { openPostgresConsistency, redactUrl } from './postgres-consistency.js';
+import { connectRedisConsistency } from './redis-consistency.js';
+import { openSqliteConsistency } from './sqlite-consistency.js';
+
+export async function openConsistencyDatabase(location: string): Promise<ConsistencyDatabase> {
+  return /^postgres(ql)?:\/\//.test(location) ? openPostgresConsistency(location) : openSqliteConsistency(location);
+}
+
+/**
+ * `GET /api/consistency` for `streamctl serve` (ServiceHooks.consistency): each call opens its own
+ * read-only database handle and Redis connection, so a slow check never blocks ingest's
+ * connections, and closes them after. 200 with the document for every verdict it could reach;
+ * 503 with a could_not_check document; 400 for a bad query.
+ */
+export function createConsistencyEndpoint(deps: { redisUrl: string; database: string }) {
+  return {
+    async run(query: URLSearchParams): Promise<{ status: number; body: unknown }> {
+      let options: ConsistencyOptions;
+      try {
+        options = consistencyOptionsFromQuery(query);
+      } catch (error) {
+        return { status: 400, body: { status: 'error', message: errorMessage(error) } };
+      }
+      const sources = { database: deps.database.startsWith('postgres') ? redactUrl(deps.database) : `sqlite:${deps.database}`, redis: redactUrl(deps.redisUrl) };
+      let database: ConsistencyDatabase | undefined;
+      let redis: Awaited<ReturnType<typeof connectRedisConsistency>> | undefined;
+      try {
+        database = await openConsistencyDatabase(deps.database);
+        redis = await connectRedisConsistency(deps.redisUrl);
+        const doc = await runConsistencyCheck({ redis, database }, options);
+        return { status: doc.verdict === 'could_not_check' ? 503 : 200, body: doc };
+      } catch (error) {
+        if (error instanceof StreamctlError && error.exitCode === ExitCode.Usage) return { status: 400, body: { status: 'error', message: error.message } };
+        const hint = error instanceof StreamctlError ? error.hint : undefined;
+        return { status: 503, body: couldNotCheckDocument({ message: errorMessage(error), ...(hint ? { hint } : {}) }, { strict: options.strict ?? false, sources, nowMs: Date.now() }) };
+      } finally {
+        await redis?.close();
+        await database?.close();
+      }
+    },
+  };
+}

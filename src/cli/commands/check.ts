@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { parseDuration } from '../../shared/durations.js';
+import { StreamctlError, UsageError } from '../../shared/errors.js';
+import { ExitCode } from '../exit-codes.js';
+
+interface ConsistencyFlags {
+  window: string;
+  grace: string;
+  at?: string;
+  database?: string;
+  redisUrl?: string;
+  target?: string;
+  token?: string;
+  dataDir: string;
+  samples: string;
+  json?: boolean;
+  strict?: boolean;
+}
+
+const EXAMPLE = `
+Judges the settled window [at - grace - window, at - grace) on the server's clock: rows per path
+and kind, accepted (ledger) vs persisted, missing and duplicated records by name, duplicate
+(device_sn, timestamp) readings, stream length, lag, pending, dead letters, trimmed entries.
+
+Exit codes: 0 consistent, 1 inconsistent (lost or duplicated data), 2 could not check
+(Redis or database unreachable, table missing), 3 inconclusive (work older than the grace
+still pending or undelivered, lag unknown, no ledger), 64 bad flags.
+--strict counts warnings as failures: dead letters from the window, duplicate device-info or
+event readings, a non-zero trimmed counter, a missing stream, rows of an unknown upload_method.
+
+Examples:
+  # cron, every 10 minutes, last hour, JSON to a file; alert on a non-zero exit
+  $ streamctl check consistency --database /var/lib/streamctl/streamctl.db \\
+      --redis-url redis://127.0.0.1:6379 --window 1h --grace 2m --json >> /var/log/streamctl-consistency.jsonl
+
+  # re-judge a past window, through the service's admin endpoint (no database credentials)
+  $ STREAMCTL_TARGET=http://10.0.0.5:5225 streamctl check consistency --at 2024-05-01T12:00:00Z --window 30m
+`;
+
+/** Finds the Redis that `streamctl serve` embedded under its data directory (it writes its port there). */
+function embeddedRedisUrl(dataDir: string): string | undefined {
+  const runFile = join(dataDir, 'redis', 'streamctl-redis.json');
+  if (!existsSync(runFile)) return undefined;
+  try {
+    const { port } = JSON.parse(readFileSync(runFile, 'utf8')) as { port: number };
+    return Number.isInteger(port) ? `redis://127.0.0.1:${port}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * With --json, a check that cannot even start (Redis or database unreachable) still prints a
+ * could_not_check document, so a cron pipeline into a monitoring system never gets an empty line.
+ */
+async function consistencyAction(flags: ConsistencyFlags): Promise<void> {
+  try {
+    await runConsistency(flags);
+  } catch (error) {
+    if (!flags.json || !(error instanceof StreamctlError) || error.exitCode !== ExitCode.CouldNotRun) throw error;
+    const { couldNotCheckDocument } = await import('../../checks/consistency/document.js');
+    const doc = couldNotCheckDocument({ message: error.message, ...(error.hint ? { hint: error.hint } : {}) }, { strict: flags.strict ?? false, sources: {}, nowMs: Date.now() });
+    process.stdout.write(JSON.stringify(doc) + '\n');
+    throw error;
+  }
+}
+
+async function runConsistency(flags: ConsistencyFlags): Promise<void> {
+  const { runConsistencyCheck } = await import('../../checks/consistency/run.js');
+  const { parseAt } = await import('../../checks/consistency/window.js');
+  const { renderConsistencyReport } = await import('../render/consistency-report.js');
+  const samples = Number(flags.samples);
+  if (!Number.isInteger(samples) || samples < 0 || samples > 100) throw new UsageError('--samples must be an integer from 0 to 100');
+  const options = {
+    windowMs: parseDuration(flags.window, '--window'),
+    graceMs: parseDuration(flags.grace, '--grace'),
+    ...(flags.at ? { atMs: parseAt(flags.at) } : {}),
+    strict: flags.strict ?? false,
+    sampleLimit: samples,
+  };
+  const localDb = join(flags.dataDir, 'streamctl.db');
+  const database = flags.database ?? (flags.target ? undefined : existsSync(localDb) ? localDb : undefined);
+  let doc;
+  if (database) {
+    const redisUrl = flags.redisUrl ?? embeddedRedisUrl(flags.dataDir);
+    if (!redisUrl) throw new UsageError('no Redis to check against', 'pass --redis-url (or REDIS_URL); the ledger and streams live there');
+    const { connectRedisConsistency } = await import('../../checks/adapters/redis-consistency.js');
+    const { openConsistencyDatabase } = await import('../../checks/adapters/consistency-endpoint.js');
+    const db = await openConsistencyDatabase(database);
+    try {
+      const redis = await connectRedisConsistency(redisUrl);
+      try {
+        doc = await runConsistencyCheck({ redis, database: db }, options);
+      } finally {
+        await redis.close();
+      }
+    } finally {
+      await db.close();
+    }
+  } else if (flags.target) {
+    const { fetchConsistencyDocument } = await import('../../checks/adapters/consistency-http.js');
+    doc = await fetchConsistencyDocument(flags.target, options, flags.token);
+  } else {
+    throw new UsageError('nothing to check: no database and no target', `pass --database PATH|postgres://... with --redis-url, or --target URL of streamctl serve (no ${localDb} here)`);
+  }
+  process.stdout.write(flags.json ? JSON.stringify(doc) + '\n' : renderConsistencyReport(doc, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+  process.exitCode = doc.exit_code;
+}
+
+export function defineCheck(program: Command): void {
+  const check = program.command('check').description('Data checks; see `check consistency`.');
+  check
+    .command('consistency')
+    .description('Reconcile accepted against persisted records in a settled window; exit 0/1/2/3 for cron.')
+    .option('--window <duration>', 'length of the judged window (whole minutes)', '1h')
+    .option('--grace <duration>', 'work younger than this is not judged yet', '2m')
+    .option('--at <time>', 'judge the window ending grace before this RFC 3339 time (default: now on the Redis clock)')
+    .addOption(new Option('--database <path|url>', 'SQLite file or postgres:// URL of streamctl serve').env('DATABASE_URL'))
+    .addOption(new Option('--redis-url <url>', 'Redis holding the streams and the acceptance ledger').env('REDIS_URL'))
+    .addOption(new Option('--target <url>', 'streamctl serve to run the check in (GET /api/consistency), when no database is given').env('STREAMCTL_TARGET'))
+    .addOption(new Option('--token <token>', 'admin bearer token for --target').env('STREAMCTL_TOKEN'))
+    .option('--data-dir <dir>', 'serve data directory, to find its embedded Redis and SQLite file', '.streamctl')
+    .option('--samples <n>', 'named examples per finding', '5')
+    .option('--json', 'print one streamctl.consistency/v1 JSON document on stdout and nothing else')
+    .option('--strict', 'count warnings as failures (exit 1)')
+    .addHelpText('after', EXAMPLE)
+    .action(consistencyAction);
+}

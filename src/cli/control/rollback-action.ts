@@ -1,0 +1,31 @@
+import { systemClock } from '../../adapters/system-clock.js';
+import { verifiedRollback } from '../../control/rollback.js';
+import type { Clock } from '../../ports/clock.js';
+import { ExitCode } from '../../shared/exit-code.js';
+import { renderRollback } from '../render/rollback-view.js';
+import { clientFor, type ConnectionFlags } from './connection.js';
+import { styleFor, type Io } from './io.js';
+
+export interface RollbackFlags extends ConnectionFlags {
+  reason?: string;
+  json?: boolean;
+}
+
+/** Emergency rollback, verified by reading the ratio back: exit 0 only when it reads 0, else 2. */
+export async function rollbackAction(flags: RollbackFlags, io: Io, clock: Clock = systemClock): Promise<number> {
+  const client = clientFor(flags);
+  try {
+    const reason = flags.reason ?? 'streamctl rollback (manual)';
+    const result = await verifiedRollback(client, clock, reason);
+    if (flags.json) {
+      io.out(JSON.stringify({ target: client.target, reason, ...result }));
+    } else {
+      const text = renderRollback(client.target, result, styleFor(io, io.stdoutTTY));
+      if (result.verified) io.out(text);
+      else io.err(text);
+    }
+    return result.verified ? ExitCode.Ok : ExitCode.CouldNotRun;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,98 @@
+import { errorMessage } from '../shared/errors.js';
+import { breachAction, endRun } from './endings.js';
+import { samplesPerStep, type CheckStep, type PauseStep, type RatioStep } from './plan.js';
+import { percent, sameRatio } from './ratio.js';
+import { isRefusal } from './refused.js';
+import type { Run } from './run.js';
+
+/** Entering step `stepIndex`: set a ratio, or pass a gate. One action per tick. */
+export async function enterStepTick(run: Run): Promise<void> {
+  const { plan, stepIndex } = run.state;
+  const step = plan.steps[stepIndex];
+  if (!step) {
+    const ratio = run.state.expectedRatio;
+    return endRun(run, 'completed', `all ${plan.steps.length} steps passed; ratio is ${ratio} (${percent(ratio ?? 0)})`, { kind: 'none' });
+  }
+  if (step.kind === 'ratio') return enterRatio(run, step);
+  if (step.kind === 'pause') return manualGate(run, step);
+  return consistencyGate(run, step);
+}
+
+async function enterRatio(run: Run, step: RatioStep): Promise<void> {
+  const { traffic, metrics } = run.deps;
+  const index = run.state.stepIndex;
+  let old: number | null = null;
+  let readBack: number;
+  try {
+    old = (await traffic.setRatio(step.ratio, `streamctl ${run.runId} step ${index + 1}`)).oldRatio;
+    readBack = await traffic.getRatio();
+  } catch (error) {
+    if (isRefusal(error)) {
+      // Refused (400/401): the ratio did not change, so it stays at the last proven value.
+      return endRun(run, 'error', `setting ratio ${step.ratio} was refused: ${errorMessage(error)}`, { kind: 'none' });
+    }
+    return endRun(run, 'error', `setting ratio ${step.ratio} failed: ${errorMessage(error)}; the ratio is unknown`, breachAction(run));
+  }
+  await run.record({ type: 'ratio_set', index, requested: step.ratio, old, readBack });
+  if (!sameRatio(readBack, step.ratio)) {
+    return endRun(run, 'error', `ratio reads ${readBack} right after setting ${step.ratio}`, breachAction(run));
+  }
+  // A baseline reading, so cumulative counters (original service) are differenced from here.
+  run.previousSnapshot = await metrics.read().catch(() => undefined);
+  if (step.load) {
+    try {
+      run.load = await run.deps.loadRunner!.start(step.load);
+    } catch (error) {
+      return endRun(run, 'error', `load for step ${index + 1} did not start: ${errorMessage(error)}`, { kind: 'restore', ratio: run.state.lastGoodRatio ?? 0 });
+    }
+  }
+  await run.record({ type: 'step_started', index, ratio: step.ratio, samples: samplesPerStep(step) });
+}
+
+async function manualGate(run: Run, step: PauseStep): Promise<void> {
+  const index = run.state.stepIndex;
+  if (run.state.approvedGate === index) {
+    await run.record({ type: 'gate', index, gate: 'manual', result: 'approved', summary: 'approved by --resume' });
+    await run.record({ type: 'step_passed', index, ratio: null });
+    return;
+  }
+  const answer = run.deps.manualGate ? await run.deps.manualGate.wait(step.message, run.deps.signal) : 'unavailable';
+  if (run.aborted) return; // the loop restores the starting ratio
+  if (answer === 'continue') {
+    await run.record({ type: 'gate', index, gate: 'manual', result: 'approved', summary: 'approved at the terminal' });
+    await run.record({ type: 'step_passed', index, ratio: null });
+    return;
+  }
+  await run.record({ type: 'gate', index, gate: 'manual', result: 'waiting', summary: step.message });
+  return endRun(run, 'paused', `paused at manual gate (step ${index + 1}): ${step.message}; ratio stays ${run.state.expectedRatio}`, { kind: 'none' });
+}
+
+async function consistencyGate(run: Run, _step: CheckStep): Promise<void> {
+  const index = run.state.stepIndex;
+  let result;
+  try {
+    result = run.deps.consistency ? await run.deps.consistency.run() : { verdict: 'skipped' as const, summary: 'no consistency check is available here' };
+  } catch (error) {
+    result = { verdict: 'error' as const, summary: errorMessage(error) };
+  }
+  await run.record({ type: 'gate', index, gate: 'consistency', result: result.verdict, summary: result.summary });
+  switch (result.verdict) {
+    case 'consistent':
+      await run.record({ type: 'step_passed', index, ratio: null });
+      return;
+    case 'skipped':
+      // Never a silent pass: the warning is journalled and shown.
+      await run.record({ type: 'warning', message: `consistency gate (step ${index + 1}) SKIPPED: ${result.summary}` });
+      await run.record({ type: 'step_passed', index, ratio: null });
+      return;
+    case 'inconclusive':
+      return endRun(run, 'inconclusive', `consistency gate (step ${index + 1}) inconclusive: ${result.summary}`, { kind: 'none' });
+    case 'inconsistent': {
+      await run.record({ type: 'decision', index, action: 'breach', reason: `consistency gate: ${result.summary}`, check: 'consistency', value: null, threshold: null });
+      const action = breachAction(run);
+      return endRun(run, action.kind === 'rollback' ? 'rolled_back' : 'held', `consistency gate (step ${index + 1}) found inconsistencies: ${result.summary}`, action);
+    }
+    case 'error':
+      return endRun(run, 'error', `consistency gate (step ${index + 1}) could not run: ${result.summary}`, { kind: 'none' });
+  }
+}

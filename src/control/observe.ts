@@ -1,0 +1,72 @@
+import { errorMessage } from '../shared/errors.js';
+import { analyseSample, unreachableSample, windowed, type Sample } from './analysis.js';
+import { decide, stepPassed } from './decide.js';
+import { breachAction, endRun, restoreLastGood } from './endings.js';
+import { samplesPerStep, type RatioStep } from './plan.js';
+import type { Run } from './run.js';
+
+/** One observation tick: wait for the next sample time, take it, judge it, act on it. */
+export async function observeTick(run: Run): Promise<void> {
+  const index = run.state.stepIndex;
+  const step = run.state.plan.steps[index] as RatioStep;
+  const total = samplesPerStep(step);
+  const taken = run.state.counters.samples;
+
+  if (taken >= total) {
+    await run.stopLoad();
+    if (stepPassed(run.state.counters)) {
+      await run.record({ type: 'step_passed', index, ratio: step.ratio });
+      return;
+    }
+    const c = run.state.counters;
+    const reason = `step ${index + 1} (ratio ${step.ratio}) proved nothing: 0 ok of ${c.samples} samples (${c.inconclusive} inconclusive, ${c.failed} failed, ${c.errors} errors)`;
+    await run.record({ type: 'step_not_passed', index, reason });
+    return endRun(run, 'inconclusive', reason, restoreLastGood(run));
+  }
+
+  // Sample n is due n intervals after the step started, so a resumed clock lands on the same grid.
+  const due = (run.state.stepStartedAt ?? run.deps.clock.now()) + (taken + 1) * step.intervalMs;
+  run.progress({ type: 'waiting', index, until: new Date(due).toISOString(), sample: taken + 1, of: total });
+  await run.waitUntil(due);
+  if (run.aborted) return;
+  if (run.leaseLostTo !== undefined) {
+    return endRun(run, 'lease_lost', `the lease was taken by ${run.leaseLostTo}; this run stopped touching the ratio`, { kind: 'none' });
+  }
+
+  const sample = await takeSample(run, step);
+  await run.record({ type: 'sample', index, n: taken + 1, sample });
+  const decision = decide(run.state.counters, sample, run.state.plan.limits);
+  const judged = decision.action === 'breach' ? decision.measurement : undefined;
+  await run.record({
+    type: 'decision', index, action: decision.action, reason: decision.reason,
+    ...(judged ? { check: judged.check, value: judged.value, threshold: judged.threshold } : {}),
+  });
+
+  const where = `step ${index + 1} (ratio ${step.ratio}), sample ${taken + 1}/${total}`;
+  switch (decision.action) {
+    case 'continue':
+      return;
+    case 'breach': {
+      const action = breachAction(run);
+      return endRun(run, action.kind === 'rollback' ? 'rolled_back' : 'held', `breach at ${where}: ${decision.reason}`, action);
+    }
+    case 'stop_inconclusive':
+      return endRun(run, 'inconclusive', `inconclusive at ${where}: ${decision.reason}`, restoreLastGood(run));
+    case 'stop_error':
+      return endRun(run, 'error', `service unreachable at ${where}: ${decision.reason}`, breachAction(run));
+  }
+}
+
+async function takeSample(run: Run, step: RatioStep): Promise<Sample> {
+  let actual: number;
+  let snapshot;
+  try {
+    actual = await run.deps.traffic.getRatio();
+    snapshot = await run.deps.metrics.read();
+  } catch (error) {
+    return unreachableSample(errorMessage(error));
+  }
+  const judged = windowed(run.previousSnapshot, snapshot);
+  run.previousSnapshot = snapshot;
+  return analyseSample(judged, step.thresholds, { expected: run.state.expectedRatio ?? step.ratio, actual });
+}

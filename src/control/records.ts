@@ -1,0 +1,33 @@
+import type { RollbackReply } from '../ports/traffic-control.js';
+import type { Sample } from './analysis.js';
+import type { Decision } from './decide.js';
+import type { Outcome } from './outcome.js';
+import type { Plan } from './plan.js';
+
+/**
+ * Journal records: every action and decision of a run, with its values and thresholds.
+ * The run's state is a fold over these (state.ts), which is what makes `--resume` work.
+ */
+export type RunRecord =
+  | { type: 'run_started'; at: string; runId: string; plan: Plan; target: string; holder: string; version: 1 }
+  | { type: 'resumed'; at: string; holder: string }
+  | { type: 'precheck'; at: string; healthy: boolean; status: string; skipped: boolean }
+  | { type: 'start_ratio'; at: string; ratio: number }
+  | { type: 'ratio_set'; at: string; index: number; requested: number; old: number | null; readBack: number }
+  | { type: 'step_started'; at: string; index: number; ratio: number; samples: number }
+  | { type: 'sample'; at: string; index: number; n: number; sample: Sample }
+  | { type: 'decision'; at: string; index: number; action: Decision['action']; reason: string; check?: string; value?: number | null; threshold?: number | null }
+  | { type: 'gate'; at: string; index: number; gate: 'manual' | 'consistency'; result: string; summary: string }
+  | { type: 'step_passed'; at: string; index: number; ratio: number | null }
+  | { type: 'step_not_passed'; at: string; index: number; reason: string }
+  | { type: 'rollback'; at: string; index: number; reason: string; verified: boolean; ratioAfter: number | null; reply: RollbackReply | null; error?: string }
+  | { type: 'restore'; at: string; index: number; ratio: number; verified: boolean; ratioAfter: number | null; error?: string }
+  | { type: 'warning'; at: string; message: string }
+  | { type: 'run_ended'; at: string; outcome: Outcome; exitCode: number; reason: string; index: number };
+
+/** Progress that is shown but not journalled. */
+export type ProgressEvent = { type: 'waiting'; at: string; index: number; until: string; sample: number; of: number };
+
+export type RunEvent = RunRecord | ProgressEvent;
+
+export type RecordOf<T extends RunRecord['type']> = Extract<RunRecord, { type: T }>;

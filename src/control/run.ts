@@ -1,0 +1,111 @@
+import type { Clock } from '../ports/clock.js';
+import type { ConsistencyGate } from '../ports/consistency-gate.js';
+import type { Journal } from '../ports/journal.js';
+import type { Lease } from '../ports/lease.js';
+import type { LoadHandle, LoadRunner } from '../ports/load-runner.js';
+import type { ManualGate } from '../ports/manual-gate.js';
+import type { MetricsSnapshot, MetricsSource } from '../ports/metrics-source.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { TrafficControl } from '../ports/traffic-control.js';
+import { notificationFor } from './notifications.js';
+import type { RunEvent, RunRecord } from './records.js';
+import { applyRecord, type RunState } from './state.js';
+
+/** Everything the engine touches, handed in by the CLI (design §2: no sockets in control). */
+export interface EngineDeps {
+  traffic: TrafficControl;
+  metrics: MetricsSource;
+  journal: Journal<RunRecord>;
+  lease: Lease;
+  clock: Clock;
+  /** Ctrl-C: the CLI aborts this on SIGINT. */
+  signal: AbortSignal;
+  notifier?: Notifier;
+  consistency?: ConsistencyGate;
+  loadRunner?: LoadRunner;
+  manualGate?: ManualGate;
+  onEvent?: (event: RunEvent) => void;
+  /** Lease renewal period; a third of the 60 s TTL so two missed renewals still hold it. */
+  leaseRenewEveryMs?: number;
+  /** Read-backs after an emergency rollback before it is declared unverified (3, 1 s apart). */
+  rollbackVerifyAttempts?: number;
+  rollbackVerifyDelayMs?: number;
+}
+
+type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
+
+/** One run in flight: its state, its journal, and the in-memory bits that need no resume. */
+export class Run {
+  private current: RunState | null;
+  /** Previous metrics reading, to difference cumulative counters (original service). */
+  previousSnapshot: MetricsSnapshot | undefined;
+  load: LoadHandle | undefined;
+  leaseLostTo: string | undefined;
+  private lastRenewAt: number;
+
+  constructor(readonly deps: EngineDeps, readonly runId: string, state: RunState | null) {
+    this.current = state;
+    this.lastRenewAt = deps.clock.now();
+  }
+
+  /** Present from the first record (run_started) on. */
+  get state(): RunState {
+    if (!this.current) throw new Error('run state read before run_started was recorded');
+    return this.current;
+  }
+
+  get aborted(): boolean {
+    return this.deps.signal.aborted;
+  }
+
+  iso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  /** Journal first, then state, then the screen and webhooks: what was shown was saved. */
+  async record(partial: WithoutAt<RunRecord>): Promise<RunRecord> {
+    const record = { ...partial, at: this.iso() } as RunRecord;
+    await this.deps.journal.append(this.runId, record);
+    this.current = applyRecord(this.current, record);
+    this.deps.onEvent?.(record);
+    const notification = notificationFor(record, this.state);
+    if (notification) this.deps.notifier?.notify(notification);
+    return record;
+  }
+
+  progress(event: WithoutAt<RunEvent>): void {
+    this.deps.onEvent?.({ ...event, at: this.iso() } as RunEvent);
+  }
+
+  /**
+   * Sleeps until `due` in slices, renewing the lease on the way; returns early on Ctrl-C or
+   * when the lease was lost to another holder.
+   */
+  async waitUntil(due: number): Promise<void> {
+    const every = this.deps.leaseRenewEveryMs ?? 20_000;
+    while (!this.aborted && this.leaseLostTo === undefined) {
+      const now = this.deps.clock.now();
+      if (now - this.lastRenewAt >= every) await this.renewLease();
+      if (now >= due) return;
+      const slice = Math.max(1, Math.min(due - now, every - (now - this.lastRenewAt)));
+      await this.deps.clock.sleep(slice, this.deps.signal);
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    this.lastRenewAt = this.deps.clock.now();
+    try {
+      const lease = await this.deps.lease.renew();
+      if (!lease.acquired) this.leaseLostTo = lease.holder;
+    } catch (error) {
+      // Unreachable while renewing: the next sample measures reachability; the TTL (60 s) covers two misses.
+      await this.record({ type: 'warning', message: `lease renewal failed: ${(error as Error).message}` });
+    }
+  }
+
+  async stopLoad(): Promise<void> {
+    const load = this.load;
+    this.load = undefined;
+    if (load) await load.stop();
+  }
+}
