@@ -108,12 +108,16 @@ export function createHttpServer(rt: RuntimeContext): Server {
     }
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && error.code !== 'ECONNRESET') {
-      const body = JSON.stringify({ error: `bad request: ${error.code ?? 'malformed'}` });
-      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    } else {
+    if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
+      return;
     }
+    const [status, reason] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] :
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] :
+      [400, 'Bad Request'];
+    const body = JSON.stringify({ error: `${reason.toLowerCase()}: ${error.code ?? 'malformed request'}` });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return server;
 }

@@ -63,7 +63,8 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
       embedded = await startEmbeddedRedis({ dir: join(dataDir, 'redis') });
       cleanups.unshift(() => embedded!.stop());
       redisUrl = embedded.url;
-      logger.info(embedded.adopted ? 'reusing the embedded redis-server left by an earlier run' : 'started embedded redis-server', { url: redisUrl, dir: join(dataDir, 'redis') });
+      if (embedded.adopted) logger.warn('reusing the embedded redis-server left running by an earlier run that did not stop cleanly', { url: redisUrl, dir: join(dataDir, 'redis') });
+      else logger.info('started embedded redis-server', { url: redisUrl, dir: join(dataDir, 'redis') });
     }
     const database = describeDatabase(options.database, dataDir);
     const sink: Sink = await openSink(options.database, dataDir);

@@ -64,7 +64,8 @@ function jsonFlag(text: string, flag: string, mustBeObject: boolean): unknown {
 
 /** Destructive steps ask on a terminal; without one, only --yes lets them through (exit 64, checked before anything is sent). */
 function requireConfirmable(io: Io, yes: boolean | undefined, what: string): void {
-  if (!yes && (!io.stdinTTY || !io.stderrTTY)) {
+  // The answer comes from stdin; a pipe or /dev/null there means a script, which must say --yes.
+  if (!yes && !io.stdinTTY) {
     throw new UsageError(`refusing to ${what} without confirmation: not on a terminal; nothing was changed`, 'add --yes to confirm in scripts');
   }
 }

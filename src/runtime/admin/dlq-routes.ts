@@ -19,7 +19,8 @@ type RawEntry = [string, string[]];
 const STREAM_NAMES = RECORD_KINDS.map((kind) => STREAMS[kind].stream);
 const ID = /^\d{1,20}-\d{1,20}$/;
 const PAGE = 200;
-const MAX_IDS = 1_000;
+/** 500 ids fit well within the 16 KiB admin body cap. */
+const MAX_IDS = 500;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A stream by its name, its kind (`health_data`) or its dead-letter name (`health_data_stream:dlq`). */
@@ -81,7 +82,7 @@ const purgeBody = z.strictObject({
   stream: streamField,
   ids: idsField.optional(),
   all: z.literal(true).optional(),
-  reason: z.string().trim().min(1, 'say why (it goes to the audit log)').max(500),
+  reason: z.string({ error: 'required: say why (it goes to the audit log)' }).trim().min(1, 'required: say why (it goes to the audit log)').max(500),
 }).superRefine(oneSelection);
 
 const listQuery = z.object({
