@@ -1,6 +1,18 @@
+import { hostname, userInfo } from 'node:os';
 import { Agent, request, type Dispatcher } from 'undici';
 import { UnreachableError, UsageError } from '../shared/errors.js';
 import { AdminApiError, bodyError } from './admin-api-errors.js';
+
+/** Who is acting, for the service's audit stream: `<user>@<host>` of whoever runs the CLI. */
+const ACTOR = `${safeUser()}@${hostname()}`;
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
 
 export interface HttpJsonOptions {
   target: string;
@@ -39,7 +51,7 @@ export class HttpJson {
   }
 
   async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<JsonReply> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', 'x-streamctl-actor': ACTOR, 'user-agent': 'streamctl' };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Dispatcher.ResponseData;
