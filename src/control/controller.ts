@@ -68,7 +68,8 @@ export async function runCutover(deps: EngineDeps, request: RunRequest): Promise
     const ended = run.state.ended!;
     return { runId: run.runId, outcome: ended.outcome, exitCode: ended.exitCode, reason: ended.reason, state: run.state };
   } finally {
-    await run?.stopLoad().catch(() => undefined);
+    // Only after a throw is a load still running here: stop it, but trust the journal no more.
+    await run?.haltLoad()?.summary;
     await deps.notifier?.flush();
     await deps.lease.release();
   }

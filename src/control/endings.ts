@@ -12,7 +12,8 @@ export type EndAction = { kind: 'none' } | { kind: 'rollback' } | { kind: 'resto
  * verified (a rollback that cannot be verified is exit 2, whatever led to it), and records it.
  */
 export async function endRun(run: Run, outcome: Outcome, reason: string, action: EndAction): Promise<void> {
-  await run.stopLoad();
+  // The load stops releasing requests now; its summary is journalled once the ratio is safe.
+  const load = run.haltLoad();
   let final = outcome;
   let why = reason;
   if (action.kind === 'rollback') {
@@ -37,6 +38,7 @@ export async function endRun(run: Run, outcome: Outcome, reason: string, action:
       why = `${reason}; ratio left at ${action.ratio}`;
     }
   }
+  await run.recordLoad(load);
   await run.record({ type: 'run_ended', outcome: final, exitCode: exitCodeForOutcome(final), reason: why, index: run.state.stepIndex });
 }
 

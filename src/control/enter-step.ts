@@ -41,7 +41,7 @@ async function enterRatio(run: Run, step: RatioStep): Promise<void> {
   run.previousSnapshot = await metrics.read().catch(() => undefined);
   if (step.load) {
     try {
-      run.load = await run.deps.loadRunner!.start(step.load);
+      await run.startLoad(index, step.load);
     } catch (error) {
       return endRun(run, 'error', `load for step ${index + 1} did not start: ${errorMessage(error)}`, { kind: 'restore', ratio: run.state.lastGoodRatio ?? 0 });
     }

@@ -1,3 +1,4 @@
+import type { LoadSpec, LoadSummary } from '../ports/load-runner.js';
 import type { RollbackReply } from '../ports/traffic-control.js';
 import type { Sample } from './analysis.js';
 import type { Decision } from './decide.js';
@@ -15,6 +16,10 @@ export type RunRecord =
   | { type: 'start_ratio'; at: string; ratio: number }
   | { type: 'ratio_set'; at: string; index: number; requested: number; old: number | null; readBack: number }
   | { type: 'step_started'; at: string; index: number; ratio: number; samples: number }
+  /** A step's `load:` began (just before the step's observation starts). */
+  | { type: 'load_started'; at: string; index: number; load: LoadSpec }
+  /** The load stopped (step end, rollback, Ctrl-C, or its duration was over): what it did. */
+  | { type: 'load_stopped'; at: string; index: number; summary: LoadSummary }
   | { type: 'sample'; at: string; index: number; n: number; sample: Sample }
   | { type: 'decision'; at: string; index: number; action: Decision['action']; reason: string; check?: string; value?: number | null; threshold?: number | null }
   | { type: 'gate'; at: string; index: number; gate: 'manual' | 'consistency'; result: string; summary: string }

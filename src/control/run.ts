@@ -2,7 +2,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ConsistencyGate } from '../ports/consistency-gate.js';
 import type { Journal } from '../ports/journal.js';
 import type { Lease } from '../ports/lease.js';
-import type { LoadHandle, LoadRunner } from '../ports/load-runner.js';
+import type { LoadHandle, LoadRunner, LoadSpec, LoadSummary } from '../ports/load-runner.js';
 import type { ManualGate } from '../ports/manual-gate.js';
 import type { MetricsSnapshot, MetricsSource } from '../ports/metrics-source.js';
 import type { Notifier } from '../ports/notifier.js';
@@ -34,12 +34,19 @@ export interface EngineDeps {
 
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
 
+/** A load told to stop whose summary is still on its way (requests in flight answering). */
+export interface StoppingLoad {
+  index: number;
+  summary: Promise<LoadSummary>;
+}
+
 /** One run in flight: its state, its journal, and the in-memory bits that need no resume. */
 export class Run {
   private current: RunState | null;
   /** Previous metrics reading, to difference cumulative counters (original service). */
   previousSnapshot: MetricsSnapshot | undefined;
-  load: LoadHandle | undefined;
+  /** The running step's background load (`load:`), with the step it belongs to. */
+  private load: { index: number; handle: LoadHandle } | undefined;
   leaseLostTo: string | undefined;
   private lastRenewAt: number;
 
@@ -103,9 +110,30 @@ export class Run {
     }
   }
 
-  async stopLoad(): Promise<void> {
+  /** Starts step `index`'s load and journals it; rejects when it cannot start. */
+  async startLoad(index: number, spec: LoadSpec): Promise<void> {
+    const handle = await this.deps.loadRunner!.start(spec);
+    this.load = { index, handle };
+    await this.record({ type: 'load_started', index, load: spec });
+  }
+
+  /**
+   * Stops the load at once (no more requests are released) without waiting for it to drain,
+   * so a rollback is never delayed by requests still in flight. Journal it with `recordLoad`.
+   */
+  haltLoad(): StoppingLoad | undefined {
     const load = this.load;
     this.load = undefined;
-    if (load) await load.stop();
+    return load ? { index: load.index, summary: load.handle.stop() } : undefined;
+  }
+
+  /** Waits for a halted load to drain and journals what it did (achieved rate, p95, errors). */
+  async recordLoad(stopping: StoppingLoad | undefined): Promise<void> {
+    if (!stopping) return;
+    await this.record({ type: 'load_stopped', index: stopping.index, summary: await stopping.summary });
+  }
+
+  async stopLoad(): Promise<void> {
+    await this.recordLoad(this.haltLoad());
   }
 }

@@ -1,3 +1,4 @@
+import type { LoadSummary } from '../ports/load-runner.js';
 import { samplesPerStep, type Plan } from './plan.js';
 import type { RunRecord } from './records.js';
 
@@ -15,6 +16,8 @@ export interface StepSummary {
   worstErrorRate: number | null;
   worstP95Ms: number | null;
   verdict: StepVerdict;
+  /** What the step's `load:` did, when it had one. */
+  load?: LoadSummary;
 }
 
 /** Folds a run's journal into per-step rows (pure; the CLI turns them into a table). */
@@ -37,6 +40,10 @@ export function summariseSteps(plan: Plan, records: RunRecord[]): StepSummary[] 
       case 'step_started':
         // A resumed step starts over; its table row shows the last attempt.
         Object.assign(row, { samples: 0, worstErrorRate: null, worstP95Ms: null, verdict: 'running' });
+        delete row.load;
+        break;
+      case 'load_stopped':
+        row.load = record.summary;
         break;
       case 'sample': {
         row.samples++;

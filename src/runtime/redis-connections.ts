@@ -13,7 +13,7 @@ const BASE: RedisOptions = {
  * breaker can send the upload to the traditional path instead of letting it wait.
  */
 export function commandConnection(url: string, name = 'streamctl-command'): Redis {
-  return new Redis(url, { ...BASE, connectionName: name, enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000 });
+  return new Redis(url, { ...BASE, connectionName: name, enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
 }
 
 /** One per blocking reader: a BLOCK on a shared connection stalls every command behind it (ioredis #984). */

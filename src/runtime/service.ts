@@ -47,6 +47,8 @@ export interface ServiceHooks {
 /** Queued records the batch path may hold before it answers 503; 200k rows is about 100 MB. */
 const MAX_TRADITIONAL_QUEUE = 200_000;
 const MONITOR_MS = 1_000;
+/** XADD normally answers in well under a millisecond; 5 s without any reply is a hung server. */
+const STALL_MS = 5_000;
 
 export async function startService(partial: Partial<ServeOptions> = {}, hooks: ServiceHooks = {}): Promise<RunningService> {
   const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...partial };
@@ -118,6 +120,14 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     exchange.start();
     const monitorTimer = setInterval(() => {
       void context.ledger.flush();
+      const stalled = context.producer.stalledFor(Date.now());
+      if (stalled > STALL_MS) {
+        // A Redis that accepts the connection but never answers: fail what waits (it falls back
+        // to the batch path under the same ingest key) and reconnect.
+        logger.error('Redis has not answered for too long; reconnecting', { waited_ms: stalled });
+        breaker.open();
+        redis.disconnect(true);
+      }
       for (const kind of RECORD_KINDS) {
         monitors[kind].check().catch((error) => logger.throttled(`monitor-${kind}`, 30_000, 'warn', 'could not read stream backlog', { stream: STREAMS[kind].stream, error: errorMessage(error) }));
       }

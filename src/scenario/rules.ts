@@ -43,7 +43,18 @@ export function checkRules(input: ScenarioInput): ScenarioIssue[] {
       issues.push({ path: where, message: `the interval (${interval / 1000}s) is longer than observe (${observe / 1000}s), so no sample would be taken` });
     }
     if (step.interval !== undefined && interval <= 0) issues.push({ path: `${at}.interval`, message: 'must be more than 0' });
-    if (step.load) durationAt(step.load.duration, `${at}.load.duration`, issues);
+    if (step.load) {
+      const length = durationAt(step.load.duration, `${at}.load.duration`, issues);
+      if (length !== undefined && length <= 0) {
+        issues.push({ path: `${at}.load.duration`, message: 'must be more than 0' });
+      } else if (length !== undefined && observe !== undefined && observe > 0 && length < observe) {
+        // Samples taken after the load ended would judge whatever else the service saw: say so now.
+        issues.push({
+          path: `${at}.load.duration`,
+          message: `the load (${length / 1000}s) would end before the step's observation (${observe / 1000}s); make it at least as long (it is stopped when the step ends)`,
+        });
+      }
+    }
   });
 
   (input.webhooks ?? []).forEach((hook, i) => {

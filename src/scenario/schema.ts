@@ -18,13 +18,24 @@ export const limitsSchema = z.strictObject({
   consecutive_error_limit: count.optional(),
 });
 
+/** The upload endpoints of the service (spec §2): what a step's `load:` may send to. */
+export const LOAD_ENDPOINTS = [
+  '/upload_health_data', '/upload_health_data_v2',
+  '/upload_device_info', '/upload_device_info_v2',
+  '/upload_common_event', '/upload_common_event_v2',
+] as const;
+
+const wholeNumber = (what: string, max: number) =>
+  z.number({ error: `expected ${what}` }).int('must be a whole number').min(1, 'must be at least 1').max(max, `at most ${max}`);
+
+/** A step's background load (`streamctl load` while the step is observed). */
 export const loadSchema = z.strictObject({
-  rate: z.number().positive(),
+  rate: z.number({ error: 'expected requests per second, e.g. 200' }).positive('must be more than 0').max(100_000, 'at most 100000 requests per second'),
   duration,
-  devices: z.number().int().positive().optional(),
-  connections: z.number().int().positive().optional(),
-  endpoint: z.string().optional(),
-});
+  devices: wholeNumber('a number of device serials, e.g. 100', 1_000_000).optional(),
+  connections: wholeNumber('a number of sockets, e.g. 32', 1_024).optional(),
+  endpoint: z.enum(LOAD_ENDPOINTS, { error: `expected one of ${LOAD_ENDPOINTS.join(', ')}` }).optional(),
+}, { error: 'expected { rate, duration, devices?, connections?, endpoint? }' });
 
 /**
  * One flat object rather than a union, so errors name the field (`steps[2].observe`) instead

@@ -51,6 +51,7 @@ describe('kill -9 of the runtime during steady load', () => {
     const args = ['--port', String(port), '--data-dir', dataDir, '--claim-idle', '2s', '--log-level', 'warn'];
     const first = await spawnServe(args);
     let accepted = 0;
+    let unknown = 0;
     let sequence = 0;
     let stop = false;
     const workers = Array.from({ length: 16 }, async () => {
@@ -62,6 +63,8 @@ describe('kill -9 of the runtime during steady load', () => {
           await response.arrayBuffer();
           if (response.status === 200) accepted++;
         } catch {
+          // In flight when the process died: the upload may or may not have been taken.
+          unknown++;
           return;
         }
       }
@@ -81,8 +84,10 @@ describe('kill -9 of the runtime during steady load', () => {
       await new Promise((r) => setTimeout(r, 200));
       counted = countRows();
     }
-    expect(counted.rows).toBe(accepted);
-    // One upload per device serial: a second row for any device would be a duplicate.
-    expect(counted.devices).toBe(accepted);
+    // Every accepted upload is a row; an upload in flight at the kill may be one too (its
+    // client saw an error and would retry), but never twice: one serial per upload.
+    expect(counted.rows).toBeGreaterThanOrEqual(accepted);
+    expect(counted.rows).toBeLessThanOrEqual(accepted + unknown);
+    expect(counted.devices).toBe(counted.rows);
   });
 });

@@ -3,6 +3,7 @@ import { HttpConsistencyGate } from '../../adapters/consistency-gate-http.js';
 import { FileJournal } from '../../adapters/file-journal.js';
 import { normaliseTarget } from '../../adapters/http-json.js';
 import { AutoLease } from '../../adapters/lease-auto.js';
+import { HttpLoadRunner } from '../../adapters/load-runner-http.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { WebhookNotifier } from '../../adapters/webhook-notifier.js';
 import { assertRunnable, runCutover, type RunResult } from '../../control/controller.js';
@@ -86,7 +87,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     }
   };
   try {
-    assertRunnable(plan, {});
+    // A step's `load:` goes to the same service the run drives (its ingest endpoints).
+    const loadRunner = new HttpLoadRunner({ target, ...(conn.token ? { token: conn.token } : {}) });
+    assertRunnable(plan, { loadRunner });
     if (!input.yes && !input.json && io.stdinTTY && io.stderrTTY) {
       const ratios = plan.steps.flatMap((s) => (s.kind === 'ratio' ? [String(s.ratio)] : []));
       const question = `${input.resume ? `Resume ${input.resume}` : `Start "${plan.name}"`} against ${target}: ratio ${ratios.join(' -> ')} over ${formatDuration(planDurationMs(plan))}?`;
@@ -108,6 +111,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
         traffic: client, metrics: client, journal, clock: input.clock ?? systemClock, signal, notifier,
         lease: new AutoLease({ http: client.http, dataDir: conn.dataDir, name: 'cutover', holder, ttlMs: 60_000 }),
         consistency: new HttpConsistencyGate(client.http),
+        loadRunner,
         ...(manualGate ? { manualGate } : {}),
         onEvent: view.onEvent,
       },

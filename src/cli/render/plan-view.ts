@@ -20,7 +20,11 @@ export function renderPlan(plan: Plan, target?: string): string {
     if (step.kind === 'ratio') {
       lines.push(`${n} set ratio ${step.ratio} (${Math.round(step.ratio * 1000) / 10}%), observe ${formatDuration(step.observeMs)}, a sample every ${formatDuration(step.intervalMs)} (${samplesPerStep(step)} samples)`);
       lines.push(`      checks: ${thresholdText(step.thresholds)}`);
-      if (step.load) lines.push(`      load: ${step.load.rate}/s for ${formatDuration(step.load.durationMs)}`);
+      if (step.load) {
+        const l = step.load;
+        const extras = [l.devices !== undefined ? `${l.devices} devices` : '', l.connections !== undefined ? `${l.connections} connections` : ''].filter(Boolean);
+        lines.push(`      load: ${l.rate}/s on ${l.endpoint ?? '/upload_health_data_v2'}${extras.length ? ` (${extras.join(', ')})` : ''} for up to ${formatDuration(l.durationMs)}, stopped when the step ends`);
+      }
     } else if (step.kind === 'pause') {
       lines.push(`${n} manual gate: ${step.message}`);
     } else {

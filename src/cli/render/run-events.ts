@@ -1,5 +1,6 @@
 import type { Sample } from '../../control/analysis.js';
 import type { RunEvent } from '../../control/records.js';
+import type { LoadSummary } from '../../ports/load-runner.js';
 import { clockTime, ms, pct, ratioText } from './figures.js';
 import { plainStyle, type Style } from './style.js';
 
@@ -9,6 +10,15 @@ function sampleText(sample: Sample, style: Style): string {
   if (!f) return `${verdict}: ${sample.measurements[0]?.message ?? ''}`;
   const worst = sample.measurements.find((m) => m.phase === sample.verdict && sample.verdict !== 'ok');
   return `${verdict}  stream ${f.streamRequests} req, err ${pct(f.errorRate)}, p95 ${ms(f.p95Ms)} | traditional ${f.traditionalRequests} req, p95 ${ms(f.traditionalP95Ms)}${worst ? ` - ${worst.message}` : ''}`;
+}
+
+/** `load 199.8/s of 200/s, 4000 sent, 3990 accepted, p95 3.2ms, errors 500:10 (0.25%)`. */
+export function loadText(summary: LoadSummary, style: Style = plainStyle): string {
+  const errors = Object.entries(summary.errors);
+  const errorText = errors.length === 0 ? 'no errors' : `errors ${errors.map(([k, v]) => `${k}:${v}`).join(', ')} (${pct(summary.errorRate * 100)})`;
+  const head = `load ${summary.achievedRate}/s of ${summary.targetRate}/s, ${summary.sent} sent, ${summary.ok} accepted, p95 ${ms(summary.p95Ms)}, `;
+  if (summary.error !== undefined) return style.bad(`load failed: ${summary.error}`);
+  return `${head}${errors.length === 0 ? errorText : style.warn(errorText)}${summary.stoppedEarly ? ' (stopped early)' : ''}`;
 }
 
 /** One human line per event, or null for events not worth a line (progress, routine decisions). */
@@ -27,6 +37,10 @@ export function eventLine(event: RunEvent, style: Style = plainStyle): string | 
       return `${t} step ${event.index + 1}: ratio ${event.old ?? '?'} -> ${event.requested}, reads back ${event.readBack}`;
     case 'step_started':
       return `${t} step ${event.index + 1}: observing ratio ${event.ratio}, ${event.samples} samples`;
+    case 'load_started':
+      return `${t} step ${event.index + 1}: load ${event.load.rate}/s on ${event.load.endpoint ?? '/upload_health_data_v2'} (up to ${Math.round(event.load.durationMs / 100) / 10}s)`;
+    case 'load_stopped':
+      return `${t} step ${event.index + 1}: ${loadText(event.summary, style)}`;
     case 'sample':
       return `${t} step ${event.index + 1} sample ${event.n}: ${sampleText(event.sample, style)}`;
     case 'decision':

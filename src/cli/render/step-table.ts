@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { StepSummary } from '../../control/step-summary.js';
+import type { LoadSummary } from '../../ports/load-runner.js';
 import { ms, pct } from './figures.js';
+import { loadText } from './run-events.js';
 import { plainStyle, type Style } from './style.js';
 
 function verdictText(row: StepSummary, style: Style): string {
@@ -14,8 +16,10 @@ function verdictText(row: StepSummary, style: Style): string {
 
 /** The final per-step table: ratio, samples, worst error rate, worst p95, verdict. */
 export function stepTable(rows: StepSummary[], style: Style = plainStyle): string {
+  // A load column only when a step ran `load:` (rehearsals); ordinary cutovers keep six columns.
+  const withLoad = rows.some((r) => r.load !== undefined);
   const table = new Table({
-    head: ['step', 'ratio', 'samples', 'worst error rate', 'worst p95', 'verdict'],
+    head: ['step', 'ratio', 'samples', 'worst error rate', 'worst p95', 'verdict', ...(withLoad ? ['load (accepted/s, p95)'] : [])],
     style: { head: [], border: [] },
   });
   for (const row of rows) {
@@ -26,16 +30,22 @@ export function stepTable(rows: StepSummary[], style: Style = plainStyle): strin
       pct(row.worstErrorRate),
       ms(row.worstP95Ms),
       verdictText(row, style),
+      ...(withLoad ? [row.load ? loadCell(row.load) : '-'] : []),
     ]);
   }
   return table.toString();
+}
+
+function loadCell(load: LoadSummary): string {
+  if (load.error !== undefined) return 'failed';
+  return `${load.achievedRate}/${load.targetRate}/s, ${ms(load.p95Ms)}${load.errorRate > 0 ? `, ${pct(load.errorRate * 100)} err` : ''}`;
 }
 
 /** One line per step, for logs and pipes. */
 export function stepLines(rows: StepSummary[]): string[] {
   return rows.map((r) =>
     r.kind === 'ratio'
-      ? `step ${r.index + 1} ratio ${r.label}: ${r.verdict}, ${r.samples}/${r.plannedSamples} samples, worst error rate ${pct(r.worstErrorRate)}, worst p95 ${ms(r.worstP95Ms)}`
+      ? `step ${r.index + 1} ratio ${r.label}: ${r.verdict}, ${r.samples}/${r.plannedSamples} samples, worst error rate ${pct(r.worstErrorRate)}, worst p95 ${ms(r.worstP95Ms)}${r.load ? `; ${loadText(r.load)}` : ''}`
       : `step ${r.index + 1} ${r.label}: ${r.verdict}`,
   );
 }

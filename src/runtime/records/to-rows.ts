@@ -1,7 +1,7 @@
 import type { RecordKind } from '../wire-format.js';
 import { deviceTimeToIso } from './device-time.js';
 import { elementSerial, uploadSerial } from './device-serial.js';
-import { HEALTH_FIELD_COLUMNS, emptyBatch, type HealthRow, type RowBatch, type UploadMethod } from './rows.js';
+import { emptyBatch, type RowBatch, type UploadMethod } from './rows.js';
 
 export interface UploadContext {
   /** Unique per accepted upload (the stream entry's uuid); each element adds `:<index>`. */
@@ -51,28 +51,36 @@ export function uploadToRows(kind: RecordKind, data: unknown, context: UploadCon
   if (elements.length === 0) throw new UnpersistableRecordError('upload holds an empty list');
   const fallbackSerial = uploadSerial(kind, data, context.envelopeSerial);
   const createTime = new Date(context.acceptedAtMs).toISOString();
-  elements.forEach((element, index) => {
-    const fields = asObject(element, index);
+  for (let index = 0; index < elements.length; index++) {
+    const fields = asObject(elements[index], index);
     const deviceSn = elementSerial(kind, fields, fallbackSerial);
     if (!deviceSn) throw new UnpersistableRecordError(`element ${index} has no device serial`);
-    const base = {
-      ingest_id: `${context.ingestKey}:${index}`,
-      device_sn: deviceSn,
-      timestamp: deviceTimeToIso(fields.timestamp, context.acceptedAtMs),
-      create_time: createTime,
-      upload_method: context.uploadMethod,
-    };
+    const ingestId = `${context.ingestKey}:${index}`;
+    const timestamp = deviceTimeToIso(fields.timestamp, context.acceptedAtMs);
+    // One object literal per kind: every row of a table has the same shape, which keeps the
+    // consumer's hot loop and the database binding monomorphic (a spread plus a loop cost 3x).
     if (kind === 'health_data') {
-      const row = { ...base, sleep: toText(fields.sleepData) } as HealthRow;
-      for (const [key, column] of Object.entries(HEALTH_FIELD_COLUMNS)) {
-        (row as unknown as Record<string, number | null>)[column] = toNumber(fields[key]);
-      }
-      batch.health.push(row);
+      batch.health.push({
+        ingest_id: ingestId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod,
+        heart_rate: toNumber(fields.heart_rate),
+        blood_oxygen: toNumber(fields.blood_oxygen),
+        temperature: toNumber(fields.body_temperature),
+        pressure_high: toNumber(fields.blood_pressure_systolic),
+        pressure_low: toNumber(fields.blood_pressure_diastolic),
+        stress: toNumber(fields.stress),
+        step: toNumber(fields.step),
+        distance: toNumber(fields.distance),
+        calorie: toNumber(fields.calorie),
+        latitude: toNumber(fields.latitude),
+        longitude: toNumber(fields.longitude),
+        altitude: toNumber(fields.altitude),
+        sleep: toText(fields.sleepData),
+      });
     } else if (kind === 'device_info') {
-      batch.deviceInfo.push({ ...base, payload: JSON.stringify(fields) });
+      batch.deviceInfo.push({ ingest_id: ingestId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod, payload: JSON.stringify(fields) });
     } else {
-      batch.events.push({ ...base, event_type: toText(fields.eventType), payload: JSON.stringify(fields) });
+      batch.events.push({ ingest_id: ingestId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod, event_type: toText(fields.eventType), payload: JSON.stringify(fields) });
     }
-  });
+  }
   return batch;
 }

@@ -37,7 +37,8 @@ function columnType(column: string, dialect: Dialect): string {
  * readings by (device_sn, timestamp).
  */
 export function schemaStatements(dialect: Dialect): string[] {
-  const idColumn = dialect === 'postgres' ? 'id BIGSERIAL PRIMARY KEY' : 'id INTEGER PRIMARY KEY AUTOINCREMENT';
+  // A plain INTEGER PRIMARY KEY is the rowid: AUTOINCREMENT would add a sqlite_sequence write per row.
+  const idColumn = dialect === 'postgres' ? 'id BIGSERIAL PRIMARY KEY' : 'id INTEGER PRIMARY KEY';
   const statements: string[] = [];
   for (const key of Object.keys(TABLES) as TableKey[]) {
     const table = TABLES[key];
@@ -47,4 +48,16 @@ export function schemaStatements(dialect: Dialect): string[] {
     statements.push(`CREATE INDEX IF NOT EXISTS ${table}_device_time ON ${table} (device_sn, "timestamp")`);
   }
   return statements;
+}
+
+export type ValuesAppender = (row: object, out: unknown[]) => void;
+
+/**
+ * Appends a row's values in column order. Generated once per table from the constant column
+ * list (never from input), so each appender reads fixed property names: reading them by a
+ * computed key made building the bind arrays a fifth of the consumer's CPU.
+ */
+export function valuesAppender(key: TableKey): ValuesAppender {
+  const reads = COLUMNS[key].map((column) => `row[${JSON.stringify(column)}] ?? null`).join(', ');
+  return new Function('row', 'out', `out.push(${reads});`) as ValuesAppender;
 }

@@ -2,8 +2,25 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RowBatch } from '../records/rows.js';
-import { COLUMNS, TABLES, schemaStatements, type TableKey } from './schema.js';
+import { COLUMNS, TABLES, schemaStatements, valuesAppender, type TableKey, type ValuesAppender } from './schema.js';
 import type { Sink, WriteResult } from './sink.js';
+
+function writeRows(writer: TableWriter, rows: readonly object[]): number {
+  const { append } = writer;
+  let inserted = 0;
+  let start = 0;
+  for (; start + ROWS_PER_STATEMENT <= rows.length; start += ROWS_PER_STATEMENT) {
+    const values: unknown[] = [];
+    for (let i = start; i < start + ROWS_PER_STATEMENT; i++) append(rows[i]!, values);
+    inserted += writer.chunk.run(values).changes;
+  }
+  for (; start < rows.length; start++) {
+    const values: unknown[] = [];
+    append(rows[start]!, values);
+    inserted += writer.single.run(values).changes;
+  }
+  return inserted;
+}
 
 export function openSqlite(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -13,8 +30,24 @@ export function openSqlite(path: string): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // The unique ingest-id index takes random keys; with SQLite's default 2 MB cache every insert
+  // misses. 64 MB keeps a day of index pages hot (23 -> 6 us per row measured on the drain path).
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = memory');
   for (const statement of schemaStatements('sqlite')) db.exec(statement);
   return db;
+}
+
+/**
+ * Rows per INSERT statement. One statement with many VALUES tuples, bound by position, costs a
+ * fraction of one named-parameter statement per row (the binding dominated the consumer's profile).
+ */
+const ROWS_PER_STATEMENT = 64;
+
+interface TableWriter {
+  append: ValuesAppender;
+  single: Database.Statement;
+  chunk: Database.Statement;
 }
 
 export class SqliteSink implements Sink {
@@ -26,22 +59,21 @@ export class SqliteSink implements Sink {
   constructor(path: string) {
     this.description = `sqlite:${path}`;
     this.db = openSqlite(path);
-    const inserts = {} as Record<TableKey, Database.Statement>;
+    const writers = {} as Record<TableKey, TableWriter>;
     for (const key of Object.keys(TABLES) as TableKey[]) {
       const columns = COLUMNS[key];
-      inserts[key] = this.db.prepare(
-        `INSERT OR IGNORE INTO ${TABLES[key]} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`,
-      );
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const insert = (rows: number) =>
+        this.db.prepare(`INSERT OR IGNORE INTO ${TABLES[key]} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`);
+      writers[key] = { append: valuesAppender(key), single: insert(1), chunk: insert(ROWS_PER_STATEMENT) };
     }
     this.writeTransaction = this.db.transaction((batch: RowBatch) => {
       let inserted = 0;
       let total = 0;
       for (const [key, rows] of [['health', batch.health], ['deviceInfo', batch.deviceInfo], ['events', batch.events]] as const) {
-        const statement = inserts[key];
-        for (const row of rows) {
-          inserted += statement.run(row).changes;
-          total++;
-        }
+        if (rows.length === 0) continue;
+        inserted += writeRows(writers[key], rows);
+        total += rows.length;
       }
       return { inserted, alreadyStored: total - inserted };
     });

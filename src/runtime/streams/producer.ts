@@ -9,10 +9,30 @@ import { ensureGroup } from './groups.js';
  */
 export class StreamProducer {
   produced = 0;
+  private inFlight = 0;
+  private lastProgressAt = Date.now();
 
   constructor(private readonly redis: Redis) {}
 
+  /**
+   * How long XADDs have been waiting without any reply, 0 when none waits. A per-command timeout
+   * would cost a timer per upload; one clock read per reply lets a watchdog find a hung Redis.
+   */
+  stalledFor(nowMs: number): number {
+    return this.inFlight > 0 ? nowMs - this.lastProgressAt : 0;
+  }
+
   async add(definition: StreamDefinition, fields: string[]): Promise<string> {
+    if (this.inFlight++ === 0) this.lastProgressAt = Date.now();
+    try {
+      return await this.append(definition, fields);
+    } finally {
+      this.inFlight--;
+      this.lastProgressAt = Date.now();
+    }
+  }
+
+  private async append(definition: StreamDefinition, fields: string[]): Promise<string> {
     let id = (await this.redis.xadd(definition.stream, 'NOMKSTREAM', '*', ...fields)) as string | null;
     if (id === null) {
       await ensureGroup(this.redis, definition);

@@ -5,7 +5,7 @@ import { buildProgram } from '../../../src/cli/main.js';
 import { renderPlan } from '../../../src/cli/render/plan-view.js';
 import { runResultText } from '../../../src/cli/render/run-result.js';
 import { eventLine, spinnerText } from '../../../src/cli/render/run-events.js';
-import { stepTable } from '../../../src/cli/render/step-table.js';
+import { stepLines, stepTable } from '../../../src/cli/render/step-table.js';
 import { plainStyle } from '../../../src/cli/render/style.js';
 import { flagsPlan } from '../control/harness.js';
 import { captureIo } from './io-helper.js';
@@ -20,6 +20,21 @@ describe('render', () => {
   it('the step table has ratio, samples, worst error rate, worst p95, verdict', () => {
     const table = stepTable([{ index: 0, kind: 'ratio', label: '0.3', ratio: 0.3, samples: 5, plannedSamples: 5, worstErrorRate: 0.25, worstP95Ms: 41, verdict: 'passed' }]);
     for (const cell of ['ratio', 'samples', 'worst error rate', 'worst p95', 'verdict', '0.3', '5/5', '0.25%', '41ms', 'passed']) expect(table).toContain(cell);
+  });
+
+  it('a step load shows achieved rate, p95 and errors, in the event line, the lines and the table', () => {
+    const load = { targetRate: 200, achievedRate: 198.5, sent: 4000, ok: 3990, dropped: 0, errors: { '500': 10 }, errorRate: 0.0025, p50Ms: 1, p95Ms: 3.2, p99Ms: 9, durationMs: 20_000, stoppedEarly: true, message: '' };
+    expect(eventLine({ type: 'load_stopped', at: '2025-01-01T12:03:00.000Z', index: 0, summary: load })).toBe(
+      '12:03:00 step 1: load 198.5/s of 200/s, 4000 sent, 3990 accepted, p95 3.2ms, errors 500:10 (0.25%) (stopped early)',
+    );
+    expect(eventLine({ type: 'load_started', at: '2025-01-01T12:02:40.000Z', index: 0, load: { rate: 200, durationMs: 20_000, endpoint: '/upload_health_data' } })).toBe(
+      '12:02:40 step 1: load 200/s on /upload_health_data (up to 20s)',
+    );
+    expect(eventLine({ type: 'load_stopped', at: '2025-01-01T12:03:00.000Z', index: 0, summary: { ...load, error: 'boom' } })).toBe('12:03:00 step 1: load failed: boom');
+    const row = { index: 0, kind: 'ratio' as const, label: '0.3', ratio: 0.3, samples: 4, plannedSamples: 4, worstErrorRate: 0, worstP95Ms: 2, verdict: 'passed' as const };
+    expect(stepLines([{ ...row, load }])[0]).toContain('; load 198.5/s of 200/s');
+    expect(stepTable([{ ...row, load }])).toContain('198.5/200/s, 3.2ms, 0.25% err');
+    expect(stepTable([row])).not.toContain('load');
   });
 
   it('a failed rollback is the loudest message', () => {

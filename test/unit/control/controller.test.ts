@@ -284,7 +284,7 @@ describe('cutover engine: Ctrl-C, resume, lease', () => {
   });
 });
 
-describe('cutover engine: gates and load', () => {
+describe('cutover engine: gates', () => {
   const gated = (steps: Plan['steps']): Plan => ({ ...flagsPlan(), steps });
   const ratio = (r: number) => ({ kind: 'ratio' as const, ratio: r, observeMs: 120_000, intervalMs: 60_000, thresholds: flagsPlan().steps[0]!.kind === 'ratio' ? (flagsPlan().steps[0] as { thresholds: never }).thresholds : (undefined as never) });
 
@@ -325,19 +325,6 @@ describe('cutover engine: gates and load', () => {
     const warnings = ofType(await h.records('run-3'), 'warning');
     expect(warnings[0]!.message).toContain('SKIPPED');
   });
-
-  it('refuses a load step when no load generator is wired in, before touching anything', async () => {
-    const plan = gated([{ ...ratio(0.3), load: { rate: 10, durationMs: 60_000 } }]);
-    await expect(h.run(plan)).rejects.toThrow(/steps\[0\]\.load/);
-    expect(h.service.log).toHaveLength(0);
-  });
-
-  it('starts and stops load around a ratio step when a load runner is present', async () => {
-    const calls: string[] = [];
-    const loadRunner = { start: async () => { calls.push('start'); return { stop: async () => void calls.push('stop') }; } };
-    const plan = gated([{ ...ratio(0.3), load: { rate: 10, durationMs: 60_000 } }]);
-    const result = await h.run(plan, 'run-1', { loadRunner });
-    expect(result.outcome).toBe('completed');
-    expect(calls).toEqual(['start', 'stop']);
-  });
+  // load: steps are covered in load.test.ts.
 });
+

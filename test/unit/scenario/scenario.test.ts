@@ -97,6 +97,42 @@ describe('scenario validation names field paths', () => {
     expect(issuesOf('steps:\n  - ratio: [0.1\n')[0]).toMatch(/^line \d+, column \d+:/);
   });
 
+  it('validates load: fields, naming each path', () => {
+    const issues = issuesOf(
+      'observe: 20s\nsteps:\n  - ratio: 0.3\n    load: { rate: fast, duration: 20s, devices: 0.5, connections: 0, endpoint: /nope }\n' +
+        '  - ratio: 0.6\n    load: { rate: 0, duration: soon, extra: 1 }\n  - ratio: 0.9\n    load: 200\n  - ratio: 1.0\n    load: { rate: 10 }\n',
+    );
+    expect(issues).toEqual([
+      'steps[0].load.rate: expected requests per second, e.g. 200',
+      'steps[0].load.devices: must be a whole number',
+      'steps[0].load.connections: must be at least 1',
+      expect.stringMatching(/^steps\[0\]\.load\.endpoint: expected one of \/upload_health_data, \/upload_health_data_v2, /),
+      'steps[1].load.rate: must be more than 0',
+      'steps[1].load.extra: unknown field (check the spelling)',
+      'steps[2].load: expected { rate, duration, devices?, connections?, endpoint? }',
+      'steps[3].load.duration: expected a duration such as 30s, 5m, 1h',
+    ]);
+  });
+
+  it('applies the load: rules: a parseable positive duration, at least the observation, ratio steps only', () => {
+    expect(issuesOf('steps:\n  - ratio: 0.3\n    observe: 20s\n    interval: 5s\n    load: { rate: 10, duration: soon }\n')).toEqual([
+      'steps[0].load.duration: "soon" is not a duration; use e.g. 30s, 5m, 1h',
+    ]);
+    expect(issuesOf('steps:\n  - ratio: 0.3\n    observe: 20s\n    interval: 5s\n    load: { rate: 10, duration: 0s }\n')).toEqual(['steps[0].load.duration: must be more than 0']);
+    expect(issuesOf('steps:\n  - ratio: 0.3\n    observe: 20s\n    interval: 5s\n    load: { rate: 10, duration: 5s }\n')).toEqual([
+      "steps[0].load.duration: the load (5s) would end before the step's observation (20s); make it at least as long (it is stopped when the step ends)",
+    ]);
+    expect(issuesOf('steps:\n  - pause: manual\n    load: { rate: 10, duration: 5s }\n')).toEqual(['steps[0].load: only a ratio step takes load:']);
+  });
+
+  it('normalizes load: to a LoadSpec in ms, keeping the optional fields given', () => {
+    const plan = parseScenario('steps:\n  - ratio: 0.3\n    observe: 20s\n    interval: 5s\n    load: { rate: 200, duration: 25s, devices: 50, connections: 8, endpoint: /upload_health_data }\n', 'x.yaml');
+    expect(plan.steps[0]).toMatchObject({ load: { rate: 200, durationMs: 25_000, devices: 50, connections: 8, endpoint: '/upload_health_data' } });
+    const bare = parseScenario('steps:\n  - ratio: 0.3\n    observe: 20s\n    interval: 5s\n    load: { rate: 5, duration: 20 }\n', 'x.yaml');
+    expect(bare.steps[0]).toMatchObject({ load: { rate: 5, durationMs: 20_000 } });
+    expect(Object.keys((bare.steps[0] as { load: object }).load).sort()).toEqual(['durationMs', 'rate']);
+  });
+
   it('an empty step list is refused', () => {
     expect(issuesOf('steps: []\n')).toEqual(['steps: a scenario needs at least one step']);
   });
