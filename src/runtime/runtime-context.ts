@@ -4,7 +4,7 @@ import type { AcceptanceLedger } from './acceptance-ledger.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChaosSettings } from './chaos.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { ConsumerFleet } from './streams/consumer-fleet.js';
+import type { Consumers } from './streams/consumers.js';
 import type { LeaseStore } from './lease-store.js';
 import type { SlidingWindowMetrics } from './metrics/index.js';
 import type { MetricsExchange } from './metrics-exchange.js';
@@ -39,7 +39,7 @@ export interface RuntimeContext {
   readonly queue: TraditionalQueue;
   readonly breaker: CircuitBreaker;
   readonly monitors: Record<RecordKind, BacklogMonitor>;
-  readonly consumers: ConsumerFleet;
+  readonly consumers: Consumers;
   readonly lease: LeaseStore;
   readonly audit: AuditLog;
   readonly chaos: ChaosSettings;

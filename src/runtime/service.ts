@@ -23,7 +23,8 @@ import type { RuntimeContext } from './runtime-context.js';
 import { describeDatabase, openSink } from './sinks/open-sink.js';
 import type { Sink } from './sinks/sink.js';
 import { BacklogMonitor } from './streams/backlog-monitor.js';
-import { ConsumerFleet, defaultConsumerPrefix } from './streams/consumer-fleet.js';
+import { defaultConsumerPrefix } from './streams/consumer-fleet.js';
+import { WorkerConsumers } from './streams/worker-consumers.js';
 import { ensureGroup } from './streams/groups.js';
 import { StreamProducer } from './streams/producer.js';
 import { TraditionalQueue } from './traditional-queue.js';
@@ -95,9 +96,13 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     redis.on('close', () => breaker.open());
     const queue = new TraditionalQueue(sink, { batchSize: options.batchSize, flushIntervalMs: options.flushIntervalMs, maxQueued: MAX_TRADITIONAL_QUEUE }, logger);
     const monitors = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new BacklogMonitor(redis, STREAMS[kind], logger, options.maxBacklog ?? STREAMS[kind].maxLen)])) as Record<RecordKind, BacklogMonitor>;
-    const consumers = new ConsumerFleet(redis, sink, {
-      redisUrl, perStream: options.consumers, batch: options.consumerBatch, claimIdleMs: options.claimIdleMs,
-      maxDeliveries: options.maxDeliveries, namePrefix: options.consumerNamePrefix ?? '',
+    const consumers = new WorkerConsumers({
+      fleet: {
+        redisUrl, perStream: options.consumers, batch: options.consumerBatch, claimIdleMs: options.claimIdleMs,
+        maxDeliveries: options.maxDeliveries, namePrefix: options.consumerNamePrefix ?? '',
+      },
+      database: options.database,
+      dataDir,
     }, logger);
 
     const context: RuntimeContext = {
@@ -116,7 +121,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     await listen(server, options.port, options.host);
     const port = (server.address() as AddressInfo).port;
     consumers.setNamePrefix(options.consumerNamePrefix ?? defaultConsumerPrefix(port));
-    consumers.start();
+    await consumers.start();
     exchange.start();
     const monitorTimer = setInterval(() => {
       void context.ledger.flush();

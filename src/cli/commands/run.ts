@@ -14,6 +14,7 @@ Example:
   $ streamctl run scenarios/cutover.yaml --target http://10.0.0.5:5225 --yes
   $ streamctl run scenarios/four-week.yaml                 # stops at each manual gate off a terminal (exit 3)
   $ streamctl run scenarios/four-week.yaml --resume four-week-20250101T120000Z-1a2b
+  $ streamctl run scenarios/rehearsal.yaml --yes           # against \`streamctl serve --enable-chaos\`, with its own load
 
 Scenario format (YAML; every error names its field, e.g. steps[2].observe, and exits 64):
   name: cutover
@@ -32,6 +33,9 @@ Scenario format (YAML; every error names its field, e.g. steps[2].observe, and e
       message: look at the dashboards
     - ratio: 1.0
       observe: 10m
+      # optional: open-loop load for this step (as \`streamctl load\`), stopped when the step ends;
+      # its accepted rate, p95 and errors go to the journal. duration >= the step's observe.
+      load: { rate: 200, duration: 10m, devices: 1000, connections: 32, endpoint: /upload_health_data }
 
 Exit codes: as for cutover; 3 also when paused at a manual gate.`;
 

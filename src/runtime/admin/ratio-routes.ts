@@ -31,7 +31,7 @@ export async function setRatio(rt: RuntimeContext, req: IncomingMessage, res: Se
   } catch (error) {
     return sendAdminError(res, 503, `ratio not changed: Redis is unavailable (${errorMessage(error)})`);
   }
-  if (ratio > 0 && rt.consumers.halted) rt.consumers.start();
+  if (ratio > 0 && rt.consumers.halted) void rt.consumers.start().catch((error) => rt.logger.error('could not restart the consumers', { error: errorMessage(error) }));
   await rt.audit
     .record({ action: 'ratio_set', old, new: ratio, reason: reason ?? '', who: actorOf(req), from: remoteOf(req) })
     .catch((error) => rt.logger.warn('could not write the audit stream', { error: errorMessage(error) }));

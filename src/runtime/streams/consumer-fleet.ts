@@ -5,6 +5,7 @@ import { blockingConnection } from '../redis-connections.js';
 import type { Sink } from '../sinks/sink.js';
 import { RECORD_KINDS, STREAMS } from '../wire-format.js';
 import { StreamConsumer, type ConsumerStats } from './consumer.js';
+import type { Consumers } from './consumers.js';
 
 export interface FleetOptions {
   redisUrl: string;
@@ -24,7 +25,7 @@ export function defaultConsumerPrefix(port: number): string {
 }
 
 /** Every consumer of this process, over the three streams; started, halted and drained together. */
-export class ConsumerFleet {
+export class ConsumerFleet implements Consumers {
   private readonly consumers: StreamConsumer[] = [];
   private readonly connections: Redis[] = [];
   halted = false;
@@ -61,7 +62,7 @@ export class ConsumerFleet {
     }
   }
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.consumers.length === 0) this.create();
     this.halted = false;
     for (const consumer of this.consumers) consumer.start();

@@ -22,8 +22,22 @@ function issuesOf(text: string): string[] {
 describe('shipped scenarios', () => {
   it('every file in scenarios/ is valid', async () => {
     const files = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['canary.yaml', 'cutover.yaml', 'four-week.yaml']);
+    expect(files.sort()).toEqual(['canary.yaml', 'cutover.yaml', 'four-week.yaml', 'rehearsal.yaml']);
     for (const file of files) await expect(loadScenario(join(root, 'scenarios', file))).resolves.toBeTruthy();
+  });
+
+  it('rehearsal.yaml drives 0.3 then 1.0 for 20 s each on a local serve, each under 200/s of legacy uploads', async () => {
+    const plan = await loadScenario(join(root, 'scenarios/rehearsal.yaml'));
+    expect(plan.target).toBe('http://127.0.0.1:5225');
+    expect(plan.steps.map((s) => (s.kind === 'ratio' ? s.ratio : s.kind))).toEqual([0.3, 1]);
+    for (const step of plan.steps) {
+      expect(step).toMatchObject({ kind: 'ratio', observeMs: 20_000, intervalMs: 5_000, thresholds: { maxErrorRate: 1 } });
+      // The load outlasts the observation (the engine stops it with the step), on the endpoint the ratio splits.
+      expect(step).toMatchObject({ load: { rate: 200, endpoint: '/upload_health_data', devices: 200 } });
+      expect(step.kind === 'ratio' && step.load!.durationMs).toBeGreaterThanOrEqual(20_000);
+    }
+    expect(planDurationMs(plan)).toBe(40_000);
+    expect(plan.onBreach).toBe('rollback');
   });
 
   it('canary.yaml is 10 % for 30 minutes sampled every minute (spec §3)', async () => {
