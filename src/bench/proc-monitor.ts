@@ -67,6 +67,8 @@ interface Tracked {
   lastTicks: number | null;
   maxRssKb: number | null;
   maxFds: number | null;
+  /** Seconds after start() when the fd count first reached `fdTarget`. */
+  fdTargetAtS: number | null;
 }
 
 export interface ProcessUsage {
@@ -81,8 +83,8 @@ export class ProcMonitor {
   private startedAt = 0;
   private stoppedAt = 0;
 
-  constructor(pids: ReadonlyArray<number | undefined>, private readonly intervalMs = 250, private readonly countFds = false) {
-    this.tracked = pids.filter((p): p is number => p !== undefined).map((pid) => ({ pid, startTicks: null, lastTicks: null, maxRssKb: null, maxFds: null }));
+  constructor(pids: ReadonlyArray<number | undefined>, private readonly intervalMs = 250, private readonly countFds = false, private readonly fdTarget = Infinity) {
+    this.tracked = pids.filter((p): p is number => p !== undefined).map((pid) => ({ pid, startTicks: null, lastTicks: null, maxRssKb: null, maxFds: null, fdTargetAtS: null }));
   }
 
   start(): this {
@@ -102,6 +104,7 @@ export class ProcMonitor {
       if (this.countFds) {
         const fds = fdCount(t.pid);
         if (fds !== null) t.maxFds = Math.max(t.maxFds ?? 0, fds);
+        if (fds !== null && fds >= this.fdTarget && t.fdTargetAtS === null) t.fdTargetAtS = Math.round((Date.now() - this.startedAt) / 100) / 10;
       }
     }
   }
@@ -111,6 +114,11 @@ export class ProcMonitor {
     this.sample();
     this.stoppedAt = Date.now();
     return this;
+  }
+
+  /** Seconds until the process first held `fdTarget` descriptors; null if it never did. */
+  fdTargetReachedAfter(pid: number | undefined): number | null {
+    return this.tracked.find((x) => x.pid === pid)?.fdTargetAtS ?? null;
   }
 
   usageOf(pid: number | undefined): ProcessUsage {

@@ -69,7 +69,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.concurrency) {
     const c = report.concurrency;
     out.push('', `## 2. Concurrency: ${fmtNumber(c.connections)} keep-alive connections for ${c.duration_s} s at ${fmtNumber(c.rate)} requests/s`, '');
-    out.push(table(['', 'streamctl serve'], [...loadRows([c.summary]), ['server open fds max', fmtSpread(c.summary.fds_max)]]));
+    out.push(table(['', 'streamctl serve'], [...loadRows([c.summary]), ['server open fds max', fmtSpread(c.summary.fds_max)], ['s until serve held them all', fmtSpread(c.summary.connected_after_s, 1)]]));
     const details = c.runs.map((r) => `run ${r.run}: ${JSON.stringify(r.wrk.error_detail)}`).join('; ');
     out.push('', `${c.note}. wrk error counters: ${details}.`);
   }
@@ -109,7 +109,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.profile) {
     const p = report.profile;
     out.push('', '## Profile hints: serve, top self time', '');
-    out.push(`${p.during}; ${fmtNumber(p.total_ms)} ms of samples outside (idle).`, '');
+    out.push(`${p.during}; ${fmtNumber(p.total_ms)} ms of non-idle samples; self % is of those.`, "");
     out.push(table(['function', 'where', 'self ms', 'self %'], p.top.map((e) => [`\`${e.function}\``, e.location, fmtNumber(e.self_ms), fmtNumber(e.self_pct, 1)])));
   }
 

@@ -3,7 +3,8 @@
  * script paces a moderate total rate (5,000/s by default: each connection sends about every 2 s).
  * Both wrk and serve are started with `ulimit -n` raised. "All served" means wrk saw no connect,
  * read, write or timeout error and no non-2xx answer; the server's largest open-fd count shows
- * that the connections were really held at once.
+ * that the connections were really held at once, and when it first reached the full count says
+ * how long the connection storm took to be accepted.
  */
 import { checkAborted, type BenchContext } from './context.js';
 import { ProcMonitor, serverUsage } from './proc-monitor.js';
@@ -23,15 +24,16 @@ export async function runConcurrency(ctx: BenchContext): Promise<ConcurrencySect
     const dir = resources.tempDir('concurrency');
     const server = await startServe(resources, { dataDir: dir, maxBacklog: BENCH_MAX_BACKLOG });
     try {
-      const monitor = new ProcMonitor([server.pid, server.redisPid], 250, true).start();
+      const monitor = new ProcMonitor([server.pid, server.redisPid], 250, true, config.concConnections).start();
       const wrk = await runWrk(resources, {
         url: server.url, connections: config.concConnections, threads: config.wrkThreads,
         durationS: config.concDurationS, rate: config.concRate, timeoutS: 10, devices: 5_000,
       });
       monitor.stop();
       const usage = serverUsage(monitor, server.pid, server.redisPid);
-      runs.push({ run, wrk, usage });
-      ctx.log(`concurrency c=${config.concConnections} run ${run}: ${wrk.rps} req/s p99 ${wrk.latency_ms.p99} ms errors ${wrk.errors} ${JSON.stringify(wrk.error_detail)} fds ${usage.fds_max} rss ${usage.rss_max_mb} MB`);
+      const connectedAfter = monitor.fdTargetReachedAfter(server.pid);
+      runs.push({ run, wrk, usage, connected_after_s: connectedAfter });
+      ctx.log(`concurrency c=${config.concConnections} run ${run}: ${wrk.rps} req/s p99 ${wrk.latency_ms.p99} ms errors ${wrk.errors} ${JSON.stringify(wrk.error_detail)} fds ${usage.fds_max} (all ${connectedAfter === null ? 'never' : `after ${connectedAfter} s`}) rss ${usage.rss_max_mb} MB`);
       if (usage.fds_max !== null && usage.fds_max < config.concConnections * 0.98) {
         notes.push(`run ${run}: serve held at most ${usage.fds_max} descriptors, fewer than the ${config.concConnections} connections asked for (wrk could not open them all)`);
       }
@@ -40,7 +42,7 @@ export async function runConcurrency(ctx: BenchContext): Promise<ConcurrencySect
       resources.removeDir(dir);
     }
   }
-  const summary = { ...summarizeLoad(runs), fds_max: spread(runs.map((r) => r.usage.fds_max)) };
+  const summary = { ...summarizeLoad(runs), fds_max: spread(runs.map((r) => r.usage.fds_max)), connected_after_s: spread(runs.map((r) => r.connected_after_s)) };
   const note = notes.length > 0
     ? notes.join('; ')
     : `wrk held ${config.concConnections} connections (serve's open descriptors peaked at ${summary.fds_max.min ?? '?'}-${summary.fds_max.max ?? '?'}), paced at ${config.concRate} requests/s in total`;

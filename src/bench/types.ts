@@ -97,13 +97,15 @@ export interface ConcurrencyRun {
   run: number;
   wrk: WrkResult;
   usage: Usage;
+  /** Seconds from wrk's start until serve held all the connections (open fds >= connections); null: never. */
+  connected_after_s: number | null;
 }
 
 export interface ConcurrencySection {
   connections: number;
   rate: number;
   duration_s: number;
-  summary: LoadSummary & { fds_max: Spread };
+  summary: LoadSummary & { fds_max: Spread; connected_after_s: Spread };
   runs: ConcurrencyRun[];
   note: string;
 }

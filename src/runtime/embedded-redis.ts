@@ -108,7 +108,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   ];
   let child: ChildProcess;
   try {
-    child = spawn(options.binary ?? 'redis-server', args, { stdio: 'ignore', detached: false });
+    // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and a
+    // redis-server that quit at once would take the streams away while serve is still draining them.
+    child = spawn(options.binary ?? 'redis-server', args, { stdio: 'ignore', detached: true });
   } catch {
     throw new StreamctlError(MISSING_BINARY, ExitCode.CouldNotRun);
   }
