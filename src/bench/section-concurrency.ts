@@ -35,7 +35,7 @@ export async function runConcurrency(ctx: BenchContext): Promise<ConcurrencySect
       runs.push({ run, wrk, usage, connected_after_s: connectedAfter });
       ctx.log(`concurrency c=${config.concConnections} run ${run}: ${wrk.rps} req/s p99 ${wrk.latency_ms.p99} ms errors ${wrk.errors} ${JSON.stringify(wrk.error_detail)} fds ${usage.fds_max} (all ${connectedAfter === null ? 'never' : `after ${connectedAfter} s`}) rss ${usage.rss_max_mb} MB`);
       if (usage.fds_max !== null && usage.fds_max < config.concConnections * 0.98) {
-        notes.push(`run ${run}: serve held at most ${usage.fds_max} descriptors, fewer than the ${config.concConnections} connections asked for (wrk could not open them all)`);
+        notes.push(`run ${run}: serve held at most ${usage.fds_max} descriptors at once, fewer than the ${config.concConnections} connections wrk opened: the rest waited in the kernel's SYN/accept queues (serve listens with Node's default backlog, 511) or were cut (wrk read errors ${wrk.error_detail.read ?? 0}, timeouts ${wrk.error_detail.timeout ?? 0})`);
       }
     } finally {
       await server.stop();
