@@ -68,6 +68,15 @@ export function judgeStep(step: StepOutcome, minShare = 0.95, maxErrorRate = 0.0
   return { ok: true, reason: 'flat' };
 }
 
+/**
+ * The rate halfway between a passing and a failing one, rounded to `grain`; undefined when no
+ * such rate lies strictly between them.
+ */
+export function bisect(passing: number, failing: number, grain = 500): number | undefined {
+  const mid = Math.round((passing + failing) / 2 / grain) * grain;
+  return mid > passing && mid < failing ? mid : undefined;
+}
+
 /** The highest rate of the ascending steps that passed before the first that did not; null if none. */
 export function highestPassingRate(steps: ReadonlyArray<{ targetRate: number; ok: boolean }>): number | null {
   let best: number | null = null;

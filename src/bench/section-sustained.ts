@@ -3,13 +3,14 @@
  * costs a fraction of a core where the Node load client needs more than one at 20,000/s on two
  * cores) while serve's consumers persist. Backlog (stream_stats ... backlog.unconsumed, which serve
  * refreshes every second) is sampled every second; the row watcher gives accept -> row latency.
- * Search: ascending rate steps of `step-duration` until one is not flat. Confirm: `runs` runs of
+ * Search: ascending rate steps of `step-duration` until one is not flat, then two bisections
+ * between the last flat rate and the first that was not. Confirm: `runs` runs of
  * `sustained-duration` at the highest flat rate.
  */
 import { join } from 'node:path';
 import { healthBacklog, sleep } from './admin.js';
 import { checkAborted, type BenchContext } from './context.js';
-import { highestPassingRate, judgeFlat, judgeStep, type BacklogSample } from './flatness.js';
+import { bisect, highestPassingRate, judgeFlat, judgeStep, type BacklogSample } from './flatness.js';
 import { ProcMonitor, serverUsage } from './proc-monitor.js';
 import { RowWatcher } from './row-watcher.js';
 import { BENCH_MAX_BACKLOG } from './section-ingest.js';
@@ -21,6 +22,8 @@ import { runWrk } from './wrk.js';
 const SAMPLE_MS = 1_000;
 /** After the load, rows still arriving are waited for this long at most (so the tail is counted). */
 const TAIL_MS = 10_000;
+
+const REFINE_STEPS = 2;
 
 const round = (v: number | null, digits = 1) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
@@ -82,13 +85,28 @@ async function stepRun(ctx: BenchContext, rate: number, durationS: number, phase
 export async function runSustained(ctx: BenchContext): Promise<SustainedSection> {
   const { config } = ctx;
   const runs: SustainedRun[] = [];
+  let failedAt: number | undefined;
   for (const rate of config.sustainedRates) {
     checkAborted(ctx);
     const run = await stepRun(ctx, rate, config.stepDurationS, 'search');
     runs.push(run);
-    if (!run.ok) break;
+    if (!run.ok) {
+      failedAt = rate;
+      break;
+    }
   }
-  const highest = highestPassingRate(runs.map((r) => ({ targetRate: r.target_rate, ok: r.ok })));
+  // Two bisections between the last flat step and the first that was not sharpen the figure.
+  let passed = highestPassingRate(runs.map((r) => ({ targetRate: r.target_rate, ok: r.ok })));
+  for (let i = 0; i < REFINE_STEPS && passed !== null && failedAt !== undefined; i++) {
+    const mid = bisect(passed, failedAt);
+    if (mid === undefined) break;
+    checkAborted(ctx);
+    const run = await stepRun(ctx, mid, config.stepDurationS, 'search');
+    runs.push(run);
+    if (run.ok) passed = mid;
+    else failedAt = mid;
+  }
+  const highest = passed;
   const confirm: SustainedRun[] = [];
   if (highest !== null) {
     for (let i = 0; i < config.runs; i++) {

@@ -28,6 +28,8 @@ import { WorkerConsumers } from './streams/worker-consumers.js';
 import { ensureGroup } from './streams/groups.js';
 import { StreamProducer } from './streams/producer.js';
 import { TraditionalQueue } from './traditional-queue.js';
+import { batchSize } from './records/rows.js';
+import { replaySpills, writeSpill } from './spill-file.js';
 import { RECORD_KINDS, STREAMS, type RecordKind } from './wire-format.js';
 
 export interface RunningService {
@@ -72,6 +74,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     const database = describeDatabase(options.database, dataDir);
     const sink: Sink = await openSink(options.database, dataDir);
     cleanups.unshift(() => sink.close());
+    await replaySpills(dataDir, sink, logger);
 
     const redis = commandConnection(redisUrl);
     const subscriber = subscriberConnection(redisUrl);
@@ -151,8 +154,17 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
         clearInterval(monitorTimer);
         exchange.stop();
         await closeServer(server, deadline);
-        const unflushed = await queue.close(deadline);
-        if (unflushed > 0) logger.critical('batch path could not write every queued record before the deadline', { records: unflushed });
+        const left = await queue.close(deadline);
+        let unflushed = batchSize(left);
+        if (unflushed > 0) {
+          try {
+            const file = writeSpill(dataDir, left);
+            logger.error('the database did not take every batch-path record before the deadline; they are kept in a spill file and written at the next start', { records: unflushed, file });
+            unflushed = 0;
+          } catch (error) {
+            logger.critical('batch-path records could not be written nor spilled: they are lost', { records: unflushed, error: errorMessage(error) });
+          }
+        }
         if (!consumers.halted) await drainStreams(monitors, deadline);
         await consumers.close();
         await context.ledger.flush();

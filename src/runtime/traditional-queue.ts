@@ -89,8 +89,8 @@ export class TraditionalQueue {
     return this.writing;
   }
 
-  /** Flushes until empty or until the deadline; returns how many records could not be written. */
-  async close(deadlineMs: number): Promise<number> {
+  /** Flushes until empty or until the deadline; returns what could not be written, for the spill file. */
+  async close(deadlineMs: number): Promise<RowBatch> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -98,6 +98,10 @@ export class TraditionalQueue {
       await this.flush();
       if (this.failures > 0) await new Promise((r) => setTimeout(r, 200));
     }
-    return this.queued;
+    if (this.writing) await this.writing;
+    const left = this.queue;
+    this.queue = emptyBatch();
+    this.queued = 0;
+    return left;
   }
 }
