@@ -3,8 +3,8 @@
  * costs a fraction of a core where the Node load client needs more than one at 20,000/s on two
  * cores) while serve's consumers persist. Backlog (stream_stats ... backlog.unconsumed, which serve
  * refreshes every second) is sampled every second; the row watcher gives accept -> row latency.
- * Search: ascending rate steps of `step-duration` until one is not flat, then two bisections
- * between the last flat rate and the first that was not. Confirm: `runs` runs of
+ * Search: ascending rate steps of `step-duration` until one is not flat (halving the first if it
+ * already fails), then two bisections between the last flat rate and the first that was not. Confirm: `runs` runs of
  * `sustained-duration` at the highest flat rate.
  */
 import { join } from 'node:path';
@@ -95,8 +95,17 @@ export async function runSustained(ctx: BenchContext): Promise<SustainedSection>
       break;
     }
   }
-  // Two bisections between the last flat step and the first that was not sharpen the figure.
   let passed = highestPassingRate(runs.map((r) => ({ targetRate: r.target_rate, ok: r.ok })));
+  // Not even the first step: halve it (twice at most) so the latency figures describe something.
+  for (let i = 0; i < REFINE_STEPS && passed === null && failedAt !== undefined && failedAt >= 1_000; i++) {
+    checkAborted(ctx);
+    const lower = Math.round(failedAt / 2);
+    const run = await stepRun(ctx, lower, config.stepDurationS, 'search');
+    runs.push(run);
+    if (run.ok) passed = lower;
+    else failedAt = lower;
+  }
+  // Two bisections between the last flat step and the first that was not sharpen the figure.
   for (let i = 0; i < REFINE_STEPS && passed !== null && failedAt !== undefined; i++) {
     const mid = bisect(passed, failedAt);
     if (mid === undefined) break;

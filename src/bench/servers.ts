@@ -82,7 +82,7 @@ export async function startServe(resources: Resources, options: ServeOptions): P
     ...(options.nodeArgs ?? []),
     join(ROOT, 'bin/streamctl.js'), 'serve',
     '--port', '0', '--host', '127.0.0.1', '--data-dir', options.dataDir,
-    '--log-level', 'warn', '--shutdown-timeout', '5s',
+    '--log-level', 'warn', '--shutdown-timeout', '2s',
     ...(options.redisUrl ? ['--redis-url', options.redisUrl] : []),
     ...(options.ratio !== undefined ? ['--ratio', String(options.ratio)] : []),
     ...(options.consumers ? ['--consumers', String(options.consumers)] : []),

@@ -27,6 +27,7 @@ import { defaultConsumerPrefix } from './streams/consumer-fleet.js';
 import { WorkerConsumers } from './streams/worker-consumers.js';
 import { ensureGroup } from './streams/groups.js';
 import { StreamProducer } from './streams/producer.js';
+import { AppendConnection } from './streams/append-connection.js';
 import { TraditionalQueue } from './traditional-queue.js';
 import { batchSize } from './records/rows.js';
 import { replaySpills, writeSpill } from './spill-file.js';
@@ -97,6 +98,11 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     const exchange = new MetricsExchange(redis, metrics, instanceId, logger);
     const breaker = new CircuitBreaker({ failureThreshold: 5, openMs: 1_000 });
     redis.on('close', () => breaker.open());
+    const appender = new AppendConnection(redisUrl, (connected) => {
+      if (!connected) breaker.open();
+    });
+    await appender.open();
+    cleanups.unshift(() => appender.close());
     const queue = new TraditionalQueue(sink, { batchSize: options.batchSize, flushIntervalMs: options.flushIntervalMs, maxQueued: MAX_TRADITIONAL_QUEUE }, logger);
     const monitors = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new BacklogMonitor(redis, STREAMS[kind], logger, options.maxBacklog ?? STREAMS[kind].maxLen)])) as Record<RecordKind, BacklogMonitor>;
     const consumers = new WorkerConsumers({
@@ -110,7 +116,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
 
     const context: RuntimeContext = {
       options, logger, redis, ratio, metrics, exchange, breaker, queue, monitors, consumers,
-      producer: new StreamProducer(redis),
+      producer: new StreamProducer(redis, appender),
       ledger: new AcceptanceLedger(redis, logger),
       lease: new LeaseStore(redis),
       audit: new AuditLog(redis),
@@ -134,7 +140,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
         // to the batch path under the same ingest key) and reconnect.
         logger.error('Redis has not answered for too long; reconnecting', { waited_ms: stalled });
         breaker.open();
-        redis.disconnect(true);
+        appender.reconnect();
       }
       for (const kind of RECORD_KINDS) {
         monitors[kind].check().catch((error) => logger.throttled(`monitor-${kind}`, 30_000, 'warn', 'could not read stream backlog', { stream: STREAMS[kind].stream, error: errorMessage(error) }));

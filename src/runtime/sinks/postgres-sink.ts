@@ -5,6 +5,8 @@ import type { Sink, WriteResult } from './sink.js';
 
 /** Postgres refuses more than 65,535 bind parameters in one statement; 1,000 rows stays far below. */
 const ROWS_PER_STATEMENT = 1_000;
+/** Any fixed number; serialises schema creation across every instance on this database. */
+const SCHEMA_LOCK_KEY = 0x5354524d; // 'STRM'
 
 export class PostgresSink implements Sink {
   readonly description: string;
@@ -18,10 +20,25 @@ export class PostgresSink implements Sink {
     this.pool.on('error', () => undefined);
   }
 
-  /** Creates the tables on first use, so a database that starts later than the service is fine. */
+  /**
+   * Creates the tables on first use, so a database that starts later than the service is fine.
+   * One transaction under an advisory lock: concurrent `CREATE TABLE IF NOT EXISTS` of the same
+   * table from two instances starting together fails in PostgreSQL (23505 on pg_type, or 42P07).
+   */
   private ensureSchema(): Promise<void> {
     this.ready ??= (async () => {
-      for (const statement of schemaStatements('postgres')) await this.pool.query(statement);
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
+        for (const statement of schemaStatements('postgres')) await client.query(statement);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     })().catch((error) => {
       this.ready = undefined;
       throw error;

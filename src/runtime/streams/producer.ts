@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { StreamDefinition } from '../wire-format.js';
+import type { AppendConnection } from './append-connection.js';
 import { ensureGroup } from './groups.js';
 
 /**
@@ -12,7 +13,10 @@ export class StreamProducer {
   private inFlight = 0;
   private lastProgressAt = Date.now();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly connection: AppendConnection,
+  ) {}
 
   /**
    * How long XADDs have been waiting without any reply, 0 when none waits. A per-command timeout
@@ -33,10 +37,10 @@ export class StreamProducer {
   }
 
   private async append(definition: StreamDefinition, fields: string[]): Promise<string> {
-    let id = (await this.redis.xadd(definition.stream, 'NOMKSTREAM', '*', ...fields)) as string | null;
+    let id = (await this.connection.send(['XADD', definition.stream, 'NOMKSTREAM', '*', ...fields])) as string | null;
     if (id === null) {
       await ensureGroup(this.redis, definition);
-      id = (await this.redis.xadd(definition.stream, 'NOMKSTREAM', '*', ...fields)) as string | null;
+      id = (await this.connection.send(['XADD', definition.stream, 'NOMKSTREAM', '*', ...fields])) as string | null;
       if (id === null) throw new Error(`stream ${definition.stream} vanished twice while adding`);
     }
     this.produced++;

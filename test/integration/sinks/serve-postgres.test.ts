@@ -1,0 +1,196 @@
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsistencyEndpoint, openConsistencyDatabase } from '../../../src/checks/adapters/consistency-endpoint.js';
+import { connectRedisConsistency } from '../../../src/checks/adapters/redis-consistency.js';
+import type { ConsistencyDocument } from '../../../src/checks/consistency/document.js';
+import { runConsistencyCheck, type ConsistencyOptions } from '../../../src/checks/consistency/run.js';
+import { startTestPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { eventually, startTestService, type TestService } from '../../helpers/service.js';
+
+let postgres: TestPostgres;
+let service: TestService;
+let db: pg.Client;
+let redis: Redis;
+
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+  // Ratio 0: the legacy endpoints take the batch path (optimized), the v2 ones the stream path.
+  service = await startTestService({ database: postgres.url, ratio: 0, maxDeliveries: 2, claimIdleMs: 500 }, { consistency: createConsistencyEndpoint });
+  db = new pg.Client(postgres.url);
+  await db.connect();
+  redis = new Redis(service.redisUrl);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await db?.end();
+  await service?.cleanup();
+  await postgres?.stop();
+});
+
+async function rows<T = Record<string, any>>(sql: string, ...params: unknown[]): Promise<T[]> {
+  return (await db.query(sql, params)).rows as T[];
+}
+
+/** Rows of these devices once there are `expected` of them. */
+function rowsOf(table: string, devices: string[], expected: number): Promise<Array<Record<string, any>>> {
+  return eventually(async () => {
+    const found = await rows(`SELECT * FROM ${table} WHERE device_sn = ANY($1) ORDER BY device_sn`, devices);
+    return found.length === expected ? found : undefined;
+  });
+}
+
+const DEVICE_TIME = 1764000000;
+const DEVICE_ISO = '2025-11-24T16:00:00.000Z';
+
+/** Stream ids of what the stream path accepted, by device. */
+const accepted = new Map<string, string>();
+
+/** A window that holds everything this file sends, judged with no grace: the test never waits minutes. */
+function judgeNow(): ConsistencyOptions {
+  return { atMs: Date.now() + 60_000, graceMs: 0, windowMs: 10 * 60_000 };
+}
+
+async function check(options: ConsistencyOptions): Promise<ConsistencyDocument> {
+  const database = await openConsistencyDatabase(postgres.url);
+  const consistencyRedis = await connectRedisConsistency(service.redisUrl);
+  try {
+    return await runConsistencyCheck({ database, redis: consistencyRedis }, options);
+  } finally {
+    await consistencyRedis.close();
+    await database.close();
+  }
+}
+
+function notOk(doc: ConsistencyDocument) {
+  return doc.checks.filter((c) => c.status !== 'ok').map((c) => ({ id: c.id, kind: c.kind, path: c.path, status: c.status }));
+}
+
+describe('streamctl serve --database postgres://', () => {
+  it('persists uploads of all three kinds from the v2 and the legacy endpoints, with their upload_method', async () => {
+    const uploads: Array<[string, unknown]> = [
+      ['/upload_health_data_v2', { deviceSn: 'PGS_H_V2', heart_rate: 72, blood_oxygen: 98, body_temperature: 36.6, step: 1200, latitude: 31.2304, timestamp: DEVICE_TIME }],
+      ['/upload_device_info_v2', { SerialNumber: 'PGS_D_V2', battery: 81, firmware: '2.1.0' }],
+      ['/upload_common_event_v2', { deviceSn: 'PGS_E_V2', eventType: 'fall_detected', level: 3, timestamp: DEVICE_TIME }],
+      ['/upload_health_data', { deviceSn: 'PGS_H_LEGACY', heart_rate: 65, blood_oxygen: 97, body_temperature: 36.4, step: 10, timestamp: DEVICE_TIME }],
+      ['/upload_device_info', { SerialNumber: 'PGS_D_LEGACY', battery: 40, firmware: '1.9.3' }],
+      ['/upload_common_event', { deviceSn: 'PGS_E_LEGACY', eventType: 'sos', level: 5, timestamp: DEVICE_TIME }],
+    ];
+    for (const [path, body] of uploads) {
+      const response = await service.post(path, body);
+      expect(response.status, path).toBe(200);
+      if (path.endsWith('_v2')) {
+        expect(response.json.status).toBe('accepted');
+        const device = (body as { deviceSn?: string; SerialNumber?: string }).deviceSn ?? (body as { SerialNumber: string }).SerialNumber;
+        accepted.set(device, response.json.stream_id);
+      } else {
+        expect(response.headers.get('x-streamctl-path')).toBe('traditional');
+        expect(response.json.status).toBe('success');
+      }
+    }
+
+    const health = await rowsOf('user_health_data', ['PGS_H_V2', 'PGS_H_LEGACY'], 2);
+    expect(health).toEqual([
+      expect.objectContaining({ device_sn: 'PGS_H_LEGACY', upload_method: 'optimized', heart_rate: 65, blood_oxygen: 97, temperature: 36.4, step: 10, timestamp: DEVICE_ISO }),
+      expect.objectContaining({ device_sn: 'PGS_H_V2', upload_method: 'stream_v2', heart_rate: 72, blood_oxygen: 98, temperature: 36.6, step: 1200, latitude: 31.2304, timestamp: DEVICE_ISO }),
+    ]);
+    for (const row of health) {
+      expect(row.create_time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(Date.parse(row.create_time)).toBeGreaterThan(Date.now() - 60_000);
+      expect(row.ingest_id).toMatch(/:0$/);
+    }
+
+    const info = await rowsOf('user_device_info', ['PGS_D_V2', 'PGS_D_LEGACY'], 2);
+    expect(info.map((r) => [r.device_sn, r.upload_method, JSON.parse(r.payload)])).toEqual([
+      ['PGS_D_LEGACY', 'optimized', { SerialNumber: 'PGS_D_LEGACY', battery: 40, firmware: '1.9.3' }],
+      ['PGS_D_V2', 'stream_v2', { SerialNumber: 'PGS_D_V2', battery: 81, firmware: '2.1.0' }],
+    ]);
+
+    const events = await rowsOf('user_common_event', ['PGS_E_V2', 'PGS_E_LEGACY'], 2);
+    expect(events.map((r) => [r.device_sn, r.upload_method, r.event_type, r.timestamp])).toEqual([
+      ['PGS_E_LEGACY', 'optimized', 'sos', DEVICE_ISO],
+      ['PGS_E_V2', 'stream_v2', 'fall_detected', DEVICE_ISO],
+    ]);
+  });
+
+  it('dead-letters a record PostgreSQL refuses after --max-deliveries, and persists its batch-mates', async () => {
+    // Halt the consumers so the poison and its mates are read in one XREADGROUP, one batch.
+    await service.context.consumers.stop();
+    const mates = ['PGS_MATE_1', 'PGS_MATE_2', 'PGS_MATE_3'];
+    const send = async (deviceSn: string, extra: Record<string, unknown> = {}) => {
+      const response = await service.post('/upload_health_data_v2', { deviceSn, heart_rate: 70, timestamp: DEVICE_TIME + 60, ...extra });
+      expect(response.status).toBe(200);
+      accepted.set(deviceSn, response.json.stream_id);
+    };
+    await send(mates[0]!);
+    // Valid JSON, accepted at ingest; PostgreSQL refuses NUL in text (SQLSTATE 22021).
+    await send('PGS_POISON', { sleepData: 'deep\u0000light' });
+    await send(mates[1]!);
+    await send(mates[2]!);
+    await service.context.consumers.start();
+
+    const poisonId = accepted.get('PGS_POISON')!;
+    const letter = await eventually(async () => {
+      const letters = (await redis.xrange('health_data_stream:dlq', '-', '+')) as Array<[string, string[]]>;
+      const found = letters.map(([, fields]) => Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])))).find((f) => f.original_id === poisonId);
+      return found;
+    });
+    expect(letter).toMatchObject({ stream: 'health_data_stream', group: 'health_processors', deliveries: '2' });
+    expect(letter.reason).toMatch(/sink refused the record: .*0x00/);
+
+    const persisted = await rowsOf('user_health_data', mates, 3);
+    expect(persisted.map((r) => [r.device_sn, r.upload_method])).toEqual(mates.map((m) => [m, 'stream_v2']));
+    expect(await rows("SELECT 1 FROM user_health_data WHERE device_sn = 'PGS_POISON'")).toEqual([]);
+    // Acked: nothing of the stream stays pending.
+    await eventually(async () => Number(((await redis.xpending('health_data_stream', 'health_processors')) as [number])[0]) === 0);
+  });
+
+  it('judges the data consistent, directly and through GET /api/consistency', async () => {
+    const doc = await check(judgeNow());
+    expect(doc.sources.database).toBe(postgres.url.replace('postgres@', ''));
+    expect(notOk(doc)).toEqual([{ id: 'dead_letters', kind: 'health_data', path: undefined, status: 'warn' }]);
+    expect(doc.verdict).toBe('consistent');
+    expect(doc.paths).toEqual({
+      stream_v2: { health_data: { accepted: 5, persisted: 4 }, device_info: { accepted: 1, persisted: 1 }, common_event: { accepted: 1, persisted: 1 } },
+      optimized: { health_data: { accepted: 1, persisted: 1 }, device_info: { accepted: 1, persisted: 1 }, common_event: { accepted: 1, persisted: 1 } },
+    });
+
+    // The service's own clock, no grace: the window ends at the start of this minute.
+    const plain = await service.get('/api/consistency?window=10m&grace=0s');
+    expect(plain.status).toBe(200);
+    expect(plain.json).toMatchObject({ schema: 'streamctl.consistency/v1', clock: 'service', verdict: 'consistent', exit_code: 0 });
+    expect(plain.json.sources.database).toBe(postgres.url.replace('postgres@', ''));
+    expect(plain.json.window.length_ms).toBe(10 * 60_000);
+
+    const at = new Date(judgeNow().atMs!).toISOString();
+    const windowed = await service.get(`/api/consistency?window=10m&grace=0s&at=${encodeURIComponent(at)}`);
+    expect(windowed.status).toBe(200);
+    expect(windowed.json.verdict).toBe('consistent');
+    expect(windowed.json.paths).toEqual(doc.paths);
+  });
+
+  it('names the record whose row was deleted behind the service\'s back', async () => {
+    const streamId = accepted.get('PGS_D_V2')!;
+    const [victim] = await rows<{ ingest_id: string }>("DELETE FROM user_device_info WHERE device_sn = 'PGS_D_V2' AND upload_method = 'stream_v2' RETURNING ingest_id");
+    expect(victim).toBeDefined();
+
+    const doc = await check(judgeNow());
+    expect(doc.verdict).toBe('inconsistent');
+    expect(doc.exit_code).toBe(1);
+    const lost = doc.checks.find((c) => c.id === 'stream_entries_persisted' && c.kind === 'device_info')!;
+    expect(lost.status).toBe('fail');
+    expect(lost.samples).toEqual([expect.objectContaining({ stream_id: streamId, ingest_key: victim!.ingest_id.replace(/:0$/, ''), absent_records: 1 })]);
+    const counts = doc.checks.find((c) => c.id === 'accepted_vs_persisted' && c.kind === 'device_info' && c.path === 'stream_v2')!;
+    expect(counts).toMatchObject({ status: 'fail', observed: { accepted: 1, persisted: 0, missing: 1 } });
+    // Nothing else is blamed.
+    expect(notOk(doc).filter((c) => c.status === 'fail')).toEqual([
+      { id: 'accepted_vs_persisted', kind: 'device_info', path: 'stream_v2', status: 'fail' },
+      { id: 'stream_entries_persisted', kind: 'device_info', path: undefined, status: 'fail' },
+    ]);
+
+    const viaService = await service.get(`/api/consistency?window=10m&grace=0s&at=${encodeURIComponent(new Date(judgeNow().atMs!).toISOString())}`);
+    expect(viaService.status).toBe(200);
+    expect(viaService.json.verdict).toBe('inconsistent');
+  });
+});
