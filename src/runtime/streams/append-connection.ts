@@ -66,6 +66,7 @@ export class AppendConnection {
 
   close(): void {
     this.closed = true;
+    this.connected = false;
     this.socket?.destroy();
     this.fail(new Error('Redis connection (ingest) closed'));
   }
