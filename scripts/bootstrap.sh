@@ -6,10 +6,17 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# initdb and pg_ctl for the PostgreSQL tests (test/helpers/postgres.ts runs a throwaway cluster of its own).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (Debian packages)" >&2
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    # No system cluster: the package would otherwise create and start "main" on port 5432.
+    $sudo mkdir -p /etc/postgresql-common/createcluster.d
+    echo 'create_main_cluster = false' | $sudo tee /etc/postgresql-common/createcluster.d/streamctl.conf >/dev/null
+  fi
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

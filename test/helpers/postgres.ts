@@ -103,10 +103,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       port = await freePort();
       const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
       try {
-        await run(pgCtl, ['-D', data, '-l', log, '-w', '-t', '30', '-o', options, 'start'], dir, 40_000);
         started = true;
+        await run(pgCtl, ['-D', data, '-l', log, '-w', '-t', '30', '-o', options, 'start'], dir, 40_000);
         break;
       } catch (error) {
+        await run(pgCtl, ['-D', data, 'stop', '-m', 'immediate'], dir).catch(() => undefined);
+        started = false;
         if (attempt >= 3) throw new Error(`${(error as Error).message}\n--- ${log} ---\n${tail(log)}`);
       }
     }

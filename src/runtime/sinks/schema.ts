@@ -50,14 +50,15 @@ export function schemaStatements(dialect: Dialect): string[] {
   return statements;
 }
 
-export type ValuesAppender = (row: object, out: unknown[]) => void;
+export type ValuesWriter = (row: object, out: unknown[], at: number) => void;
 
 /**
- * Appends a row's values in column order. Generated once per table from the constant column
- * list (never from input), so each appender reads fixed property names: reading them by a
- * computed key made building the bind arrays a fifth of the consumer's CPU.
+ * Writes a row's values in column order into `out` from `at`. Generated once per table from the
+ * constant column list (never from input), so each writer reads fixed property names into a
+ * preallocated array: reading by computed key and growing arrays with push made building the
+ * bind values a fifth of the consumer's CPU.
  */
-export function valuesAppender(key: TableKey): ValuesAppender {
-  const reads = COLUMNS[key].map((column) => `row[${JSON.stringify(column)}] ?? null`).join(', ');
-  return new Function('row', 'out', `out.push(${reads});`) as ValuesAppender;
+export function valuesWriter(key: TableKey): ValuesWriter {
+  const body = COLUMNS[key].map((column, index) => `out[at + ${index}] = row[${JSON.stringify(column)}] ?? null;`).join('\n');
+  return new Function('row', 'out', 'at', body) as ValuesWriter;
 }

@@ -2,22 +2,24 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RowBatch } from '../records/rows.js';
-import { COLUMNS, TABLES, schemaStatements, valuesAppender, type TableKey, type ValuesAppender } from './schema.js';
+import { COLUMNS, TABLES, schemaStatements, valuesWriter, type TableKey, type ValuesWriter } from './schema.js';
 import type { Sink, WriteResult } from './sink.js';
 
 function writeRows(writer: TableWriter, rows: readonly object[]): number {
-  const { append } = writer;
+  const { width, write } = writer;
   let inserted = 0;
   let start = 0;
-  for (; start + ROWS_PER_STATEMENT <= rows.length; start += ROWS_PER_STATEMENT) {
-    const values: unknown[] = [];
-    for (let i = start; i < start + ROWS_PER_STATEMENT; i++) append(rows[i]!, values);
-    inserted += writer.chunk.run(values).changes;
+  if (rows.length >= ROWS_PER_STATEMENT) {
+    const values: unknown[] = new Array(width * ROWS_PER_STATEMENT);
+    for (; start + ROWS_PER_STATEMENT <= rows.length; start += ROWS_PER_STATEMENT) {
+      for (let i = 0; i < ROWS_PER_STATEMENT; i++) write(rows[start + i]!, values, i * width);
+      inserted += writer.chunk.run(values).changes;
+    }
   }
+  const single: unknown[] = new Array(width);
   for (; start < rows.length; start++) {
-    const values: unknown[] = [];
-    append(rows[start]!, values);
-    inserted += writer.single.run(values).changes;
+    write(rows[start]!, single, 0);
+    inserted += writer.single.run(single).changes;
   }
   return inserted;
 }
@@ -45,7 +47,8 @@ export function openSqlite(path: string): Database.Database {
 const ROWS_PER_STATEMENT = 64;
 
 interface TableWriter {
-  append: ValuesAppender;
+  width: number;
+  write: ValuesWriter;
   single: Database.Statement;
   chunk: Database.Statement;
 }
@@ -65,7 +68,7 @@ export class SqliteSink implements Sink {
       const tuple = `(${columns.map(() => '?').join(', ')})`;
       const insert = (rows: number) =>
         this.db.prepare(`INSERT OR IGNORE INTO ${TABLES[key]} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`);
-      writers[key] = { append: valuesAppender(key), single: insert(1), chunk: insert(ROWS_PER_STATEMENT) };
+      writers[key] = { width: columns.length, write: valuesWriter(key), single: insert(1), chunk: insert(ROWS_PER_STATEMENT) };
     }
     this.writeTransaction = this.db.transaction((batch: RowBatch) => {
       let inserted = 0;

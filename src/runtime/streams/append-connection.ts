@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { encodeCommand, ReplyReader, type Reply } from './resp.js';
 
 interface Waiter {
@@ -88,11 +89,14 @@ export class AppendConnection {
 
   private dial(): void {
     if (this.closed || this.socket) return;
-    const socket = connect({ host: this.url.hostname || '127.0.0.1', port: Number(this.url.port || 6379) });
+    const host = this.url.hostname || '127.0.0.1';
+    const port = Number(this.url.port || 6379);
+    // rediss:// is Redis over TLS, as the other connections (ioredis) read it.
+    const socket: Socket = this.url.protocol === 'rediss:' ? connectTls({ host, port, servername: host }) : connect({ host, port });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
-    socket.on('connect', () => void this.handshake(socket));
+    socket.on(this.url.protocol === 'rediss:' ? 'secureConnect' : 'connect', () => void this.handshake(socket));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
