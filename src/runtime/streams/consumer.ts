@@ -40,6 +40,7 @@ export interface ConsumerStats {
 
 interface Prepared {
   id: string;
+  fields: string[];
   rows: RowBatch;
 }
 
@@ -212,7 +213,7 @@ export class StreamConsumer {
           uploadMethod: 'stream_v2',
           envelopeSerial: decoded.deviceSn,
         });
-        prepared.push({ id, rows });
+        prepared.push({ id, fields, rows });
       } catch (error) {
         if (!(error instanceof EntryDecodeError || error instanceof UnpersistableRecordError)) throw error;
         // The bytes will not change on a retry, so there is nothing to wait for.
@@ -264,7 +265,8 @@ export class StreamConsumer {
         if (!this.sink.isRecordError(error)) throw error;
         const deliveries = await this.deliveries(item.id);
         if (deliveries >= maxDeliveries) {
-          letters.push({ id: item.id, fields: null, reason: `sink refused the record: ${errorMessage(error)}`, deliveries, consumer: name });
+          // The dead letter carries the whole entry: the acked original may be trimmed long before anyone replays it.
+          letters.push({ id: item.id, fields: item.fields, reason: `sink refused the record: ${errorMessage(error)}`, deliveries, consumer: name });
         } else {
           this.logger.throttled(`record-retry-${definition.stream}`, 10_000, 'warn', 'a record could not be persisted; it stays pending and will be retried', { stream: definition.stream, id: item.id, deliveries, max_deliveries: maxDeliveries, error: errorMessage(error) });
         }

@@ -214,13 +214,9 @@ describe('streamctl serve --database postgres://', () => {
     expect(doc.checks.find((c) => c.id === 'dead_letters' && c.kind === 'health_data')).toMatchObject({ status: 'warn', observed: { in_window_records: 1 } });
   });
 
-  // KNOWN BUG (not in the PostgreSQL code): a dead letter for a record the database refused holds
-  // no copy of the entry (consumer.ts isolate() passes fields: null), so the check keys it as
-  // `<stream>/<original_id>` while the stream entry is keyed by its uuid; the still-present stream
-  // entry is then classified "missing" (delivered, acked, no row) and stream_entries_persisted
-  // fails. Turn this into a plain `it` once src/checks/consistency/gather-streams.ts resolves such
-  // dead letters through their original_id.
-  it.fails('judges the data consistent after the dead letter: refused is dead-lettered, not lost', async () => {
+  // The dead letter of a refused record carries the whole entry, so the check matches it to its
+  // stream entry by uuid: dead-lettered, not lost.
+  it('judges the data consistent after the dead letter: refused is dead-lettered, not lost', async () => {
     const doc = await check(judgeNow());
     expect(notOk(doc)).toEqual([{ id: 'dead_letters', kind: 'health_data', path: undefined, status: 'warn' }]);
     expect(doc).toMatchObject({ verdict: 'consistent', exit_code: 0 });
