@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Makes a fresh clone runnable: Debian's redis-server when missing, the locked npm packages, a build.
-# Safe to run again: each step is skipped when already done.
+# Makes a fresh clone runnable: Debian's redis-server when missing (and postgresql, for
+# `bootstrap.sh test`), the locked npm packages, a build. Safe to run again: each step is skipped
+# when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # initdb and pg_ctl for the PostgreSQL tests (test/helpers/postgres.ts runs a throwaway cluster of its own).
-compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+if [ "${1:-}" = "test" ]; then
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (Debian packages)" >&2
   sudo=""
