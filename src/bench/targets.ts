@@ -2,23 +2,10 @@
  * The targets of issue 6 and the verdict on each: PASS or MISS and by how much. Pure: the figures
  * come from a report, so the judgement is unit-tested without measuring anything.
  */
-import type { BenchReport, SectionName } from './types.js';
+import type { BenchReport, Comparison, SectionName, Status, TargetVerdict } from './types.js';
 
-export type Comparison = '>=' | '<' | '<=';
-export type Status = 'PASS' | 'MISS' | 'NOT MEASURED';
+export type { Comparison, Status, TargetVerdict } from './types.js';
 
-export interface TargetVerdict {
-  id: string;
-  section: SectionName;
-  target: string;
-  value: number | null;
-  unit: string;
-  op: Comparison;
-  threshold: number;
-  status: Status;
-  /** "22% short", "3.1x under", "5 errors": how far from the line. */
-  margin: string;
-}
 
 export interface Verdict {
   status: Status;

@@ -1,11 +1,27 @@
 /** The shape of bench/results/*.json (schema streamctl.bench/v1). */
 import type { Spread } from './stats.js';
-import type { TargetVerdict } from './targets.js';
 
 export const BENCH_SCHEMA = 'streamctl.bench/v1';
 
 export type SectionName = 'ingest' | 'concurrency' | 'sustained' | 'drain' | 'routing' | 'rollback';
 export const SECTION_NAMES: readonly SectionName[] = ['ingest', 'concurrency', 'sustained', 'drain', 'routing', 'rollback'];
+
+export type Comparison = '>=' | '<' | '<=';
+export type Status = 'PASS' | 'MISS' | 'NOT MEASURED';
+
+/** One target of issue 6, judged (src/bench/targets.ts). */
+export interface TargetVerdict {
+  id: string;
+  section: SectionName;
+  target: string;
+  value: number | null;
+  unit: string;
+  op: Comparison;
+  threshold: number;
+  status: Status;
+  /** "22% short", "60% under", "5 over": how far from the line. */
+  margin: string;
+}
 
 export interface MachineInfo {
   cores: number;

@@ -202,7 +202,9 @@ async function drainStreams(monitors: Record<RecordKind, BacklogMonitor>, deadli
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // Node's default accept backlog of 511 leaves a burst of thousands of devices connecting at
+    // once waiting on SYN retries; the kernel caps this at net.core.somaxconn.
+    server.listen({ port, host, backlog: 8_192 }, () => {
       server.off('error', reject);
       resolveListen();
     });

@@ -60,6 +60,8 @@ export class StreamConsumer {
   private consecutiveErrors = 0;
   private readonly startedAt = Date.now();
   private readonly counters = { processed: 0, persisted: 0, batches: 0, errors: 0, deadLettered: 0, trimmed: 0, claimed: 0 };
+  /** Entries asked for per read: the configured batch, grown while reads come back full. */
+  private count: number;
 
   constructor(
     private readonly blocking: Redis,
@@ -67,7 +69,9 @@ export class StreamConsumer {
     private readonly sink: Sink,
     private readonly options: ConsumerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.count = options.batch;
+  }
 
   get running(): boolean {
     return this.loop !== undefined && !this.stopping;
@@ -110,6 +114,8 @@ export class StreamConsumer {
   private async run(): Promise<void> {
     const { definition } = this.options;
     let ownPendingCursor: string | undefined = '0';
+    // The next read, sent before a full batch is written: Redis prepares it while the database works.
+    let ahead: Promise<unknown> | undefined;
     while (!this.stopping) {
       try {
         if (this.blocking.status === 'wait') await this.blocking.connect();
@@ -121,12 +127,19 @@ export class StreamConsumer {
           continue;
         }
         if (Date.now() - this.lastClaimAt >= Math.min(this.options.claimIdleMs, 5_000)) await this.claimIdle();
-        const entries = entriesOf(await this.read('>', this.options.blockMs));
+        const reply = ahead ? await ahead : await this.read('>', this.options.blockMs);
+        ahead = undefined;
+        const entries = entriesOf(reply);
         // Read after a stop was asked: left pending under this stable name, re-read at the next start.
         if (this.stopping) break;
+        this.count = nextCount(this.count, entries.length, this.options.batch);
+        if (entries.length > 0 && entries.length >= this.count / 2) ahead = this.read('>', 0);
         if (entries.length > 0) await this.process(entries);
         this.consecutiveErrors = 0;
       } catch (error) {
+        // Whatever a read-ahead fetched is pending under this name and is walked again below.
+        ahead?.catch(() => undefined);
+        ahead = undefined;
         this.counters.errors++;
         this.consecutiveErrors++;
         const message = errorMessage(error);
@@ -140,8 +153,8 @@ export class StreamConsumer {
   }
 
   private async read(from: string, blockMs: number): Promise<unknown> {
-    const { definition, name, batch } = this.options;
-    const args: Array<string | number> = ['GROUP', definition.group, name, 'COUNT', batch];
+    const { definition, name } = this.options;
+    const args: Array<string | number> = ['GROUP', definition.group, name, 'COUNT', this.count];
     if (blockMs > 0) args.push('BLOCK', blockMs);
     args.push('STREAMS', definition.stream, from);
     const read = (this.blocking as unknown as { xreadgroup(...a: Array<string | number>): Promise<unknown> }).xreadgroup(...args);
@@ -289,6 +302,20 @@ export class StreamConsumer {
     await this.redis.xack(definition.stream, definition.group, ...ids);
     this.logger.error('entries were trimmed before they were consumed: these records are lost', { stream: definition.stream, count: ids.length, first_id: ids[0] });
   }
+}
+
+/** A backlog is drained in bigger bites: a full read doubles the next one, up to this many times the base. */
+const MAX_GROWTH = 5;
+
+/**
+ * The spec's post-cutover tuning, done per read: while reads come back full there is a backlog,
+ * and fewer, larger transactions drain it faster (200 -> 1,000 took a drain from 21k to 29k rows/s
+ * here); a read that comes back less than half full returns towards the configured size.
+ */
+export function nextCount(current: number, received: number, base: number): number {
+  if (received >= current) return Math.min(current * 2, base * MAX_GROWTH);
+  if (received < current / 2) return Math.max(base, Math.floor(current / 2));
+  return current;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -62,3 +62,15 @@ describe('circuit breaker', () => {
     expect(breaker.tripCount).toBe(2);
   });
 });
+
+describe('consumer read size', () => {
+  it('grows while reads come back full, up to five times the base, and shrinks back when they do not', async () => {
+    const { nextCount } = await import('../../../src/runtime/streams/consumer.js');
+    let count = 200;
+    for (let i = 0; i < 6; i++) count = nextCount(count, count, 200);
+    expect(count).toBe(1_000);
+    expect(nextCount(1_000, 700, 200)).toBe(1_000);
+    expect(nextCount(1_000, 10, 200)).toBe(500);
+    expect(nextCount(200, 0, 200)).toBe(200);
+  });
+});
