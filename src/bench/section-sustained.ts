@@ -24,6 +24,7 @@ const SAMPLE_MS = 1_000;
 const TAIL_MS = 10_000;
 
 const REFINE_STEPS = 2;
+const CONFIRM_STEP_DOWNS = 2;
 
 const round = (v: number | null, digits = 1) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
@@ -115,17 +116,23 @@ export async function runSustained(ctx: BenchContext): Promise<SustainedSection>
     if (run.ok) passed = mid;
     else failedAt = mid;
   }
-  const highest = passed;
-  const confirm: SustainedRun[] = [];
-  if (highest !== null) {
+  let highest = passed;
+  let confirm: SustainedRun[] = [];
+  let confirmed = false;
+  // A rate flat for a short step may not hold for a long one: step down 15% (twice at most) and
+  // confirm again, so the figure is the highest rate that held, not zero.
+  for (let attempt = 0; highest !== null && attempt <= CONFIRM_STEP_DOWNS; attempt++) {
+    confirm = [];
     for (let i = 0; i < config.runs; i++) {
       checkAborted(ctx);
       confirm.push(await stepRun(ctx, highest, config.confirmDurationS, 'confirm'));
     }
     runs.push(...confirm);
+    confirmed = confirm.filter((r) => r.ok).length * 2 > confirm.length;
+    if (confirmed) break;
+    ctx.note(`sustained: ${highest}/s was flat in a ${config.stepDurationS} s step but not in most ${config.confirmDurationS} s confirm runs`);
+    if (attempt < CONFIRM_STEP_DOWNS) highest = Math.max(100, Math.round((highest * 0.85) / 100) * 100);
   }
-  const confirmed = confirm.length > 0 && confirm.filter((r) => r.ok).length * 2 > confirm.length;
-  if (highest !== null && !confirmed) ctx.note(`sustained: ${highest}/s was flat in a ${config.stepDurationS} s step but not in most ${config.confirmDurationS} s confirm runs`);
   if (highest === null) ctx.note(`sustained: not even the lowest step (${config.sustainedRates[0]}/s) kept the backlog flat`);
   return {
     rates: config.sustainedRates,
