@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { UnreachableError, errorMessage } from '../../shared/errors.js';
-import { REQUIRED_COLUMNS, type KindLayout, type Path } from '../layout.js';
-import { SchemaError, type ConsistencyDatabase, type DuplicateSummary, type MinuteCount } from '../consistency/ports.js';
-import {
-  INGEST_CHUNK, chunks, countByMinuteQuery, duplicateIngestQueries, duplicateReadingsQueries, ingestCountQuery, sampleOf, sqlitePlaceholder as p, type Query,
-} from './consistency-sql.js';
+import type { ConsistencyDatabase } from '../consistency/ports.js';
+import { sqlitePlaceholder, type Query } from './consistency-sql.js';
+import { SqlConsistency, type Row } from './sql-consistency.js';
 
 /**
  * Reads the SQLite file of `streamctl serve`, read-only. `fileMustExist` matters: opening a wrong
@@ -25,53 +23,20 @@ export function openSqliteConsistency(path: string): ConsistencyDatabase {
   return new SqliteConsistency(db, path);
 }
 
-class SqliteConsistency implements ConsistencyDatabase {
-  readonly description: string;
-
+class SqliteConsistency extends SqlConsistency {
   constructor(
     private readonly db: Database.Database,
     path: string,
   ) {
-    this.description = `sqlite:${path}`;
+    super(`sqlite:${path}`, sqlitePlaceholder);
   }
 
-  private all(query: Query): Array<Record<string, unknown>> {
-    return this.db.prepare(query.text).all(...query.values) as Array<Record<string, unknown>>;
+  protected all(query: Query): Row[] {
+    return this.db.prepare(query.text).all(...query.values) as Row[];
   }
 
-  async verifySchema(tables: readonly KindLayout[]): Promise<void> {
-    for (const layout of tables) {
-      const columns = new Set((this.db.prepare(`PRAGMA table_info(${layout.table})`).all() as Array<{ name: string }>).map((c) => c.name));
-      if (columns.size === 0) throw new SchemaError(`table ${layout.table} does not exist in ${this.description}`);
-      for (const column of [...REQUIRED_COLUMNS, ...layout.readingKey]) {
-        if (!columns.has(column)) throw new SchemaError(`table ${layout.table} has no column ${column} in ${this.description}`);
-      }
-    }
-  }
-
-  async countByMinute(table: string, startIso: string, endIso: string): Promise<MinuteCount[]> {
-    return this.all(countByMinuteQuery(table, startIso, endIso, p)).map((r) => ({ uploadMethod: String(r.upload_method), minute: String(r.minute), rows: Number(r.n) }));
-  }
-
-  private summary(queries: { totals: Query; samples: Query }, keyColumns: readonly string[]): DuplicateSummary {
-    const totals = this.all(queries.totals)[0] ?? {};
-    return { groups: Number(totals.groups ?? 0), surplusRows: Number(totals.surplus ?? 0), samples: this.all(queries.samples).map((r) => sampleOf(r, keyColumns)) };
-  }
-
-  async duplicateReadings(layout: KindLayout, path: Path, startIso: string, endIso: string, sampleLimit: number): Promise<DuplicateSummary> {
-    return this.summary(duplicateReadingsQueries(layout, path, startIso, endIso, sampleLimit, p), layout.readingKey);
-  }
-
-  async duplicateIngestIds(table: string, startIso: string, endIso: string, sampleLimit: number): Promise<DuplicateSummary> {
-    return this.summary(duplicateIngestQueries(table, startIso, endIso, sampleLimit, p), ['ingest_id']);
-  }
-
-  async ingestIdCounts(table: string, ingestIds: readonly string[]): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    for (const chunk of chunks(ingestIds, INGEST_CHUNK)) {
-      for (const row of this.all(ingestCountQuery(table, chunk, p))) counts.set(String(row.ingest_id), Number(row.n));
-    }
-    return counts;
+  protected async columnsOf(table: string): Promise<Set<string>> {
+    return new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
   }
 
   async close(): Promise<void> {
