@@ -16,6 +16,14 @@ export interface TestService extends RunningService {
   cleanup(): Promise<void>;
 }
 
+function jsonOrUndefined(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A real `streamctl serve` in this process: embedded redis-server (or the given URL) and a SQLite file. */
 export async function startTestService(options: Partial<ServeOptions> = {}, hooks: ServiceHooks = {}): Promise<TestService> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'streamctl-serve-'));
@@ -38,25 +46,12 @@ export async function startTestService(options: Partial<ServeOptions> = {}, hook
         headers: { 'content-type': 'application/json', ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, json, headers: response.headers };
+      return { status: response.status, json: jsonOrUndefined(await response.text()), headers: response.headers };
     },
     async get(path: string) {
       const response = await fetch(service.url + path);
       const text = await response.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: response.status, json, text };
+      return { status: response.status, json: jsonOrUndefined(text), text };
     },
     async cleanup() {
       db?.close();

@@ -27,18 +27,10 @@ export class PostgresSink implements Sink {
    */
   private ensureSchema(): Promise<void> {
     this.ready ??= (async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await this.transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
         for (const statement of schemaStatements('postgres')) await client.query(statement);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     })().catch((error) => {
       this.ready = undefined;
       throw error;
@@ -52,11 +44,9 @@ export class PostgresSink implements Sink {
 
   async write(batch: RowBatch): Promise<WriteResult> {
     await this.ensureSchema();
-    const client = await this.pool.connect();
-    let inserted = 0;
-    let total = 0;
-    try {
-      await client.query('BEGIN');
+    return this.transaction(async (client) => {
+      let inserted = 0;
+      let total = 0;
       for (const [key, rows] of [['health', batch.health], ['deviceInfo', batch.deviceInfo], ['events', batch.events]] as const) {
         const columns = COLUMNS[key as TableKey];
         for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
@@ -71,14 +61,24 @@ export class PostgresSink implements Sink {
           total += slice.length;
         }
       }
+      return { inserted, alreadyStored: total - inserted };
+    });
+  }
+
+  /** All of `work` or none of it, on one pooled connection that is always given back. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
       await client.query('COMMIT');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
-    return { inserted, alreadyStored: total - inserted };
   }
 
   isRecordError(error: unknown): boolean {
