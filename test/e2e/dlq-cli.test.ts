@@ -70,7 +70,7 @@ describe('streamctl dlq (built binary against streamctl serve)', () => {
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(JSON.parse(fixed.stdout)).toMatchObject({ replayed: 1, failed: [], requeued: [{ id: a.dlqId }] });
     const row = await eventually(() => service.rows<any>("SELECT * FROM user_health_data WHERE device_sn = 'E2E_DLQ_1'").at(0));
-    expect(row).toMatchObject({ ingest_id: `${a.uuid}:0`, heart_rate: 81 });
+    expect(row).toMatchObject({ ingest_id: expect.stringMatching(new RegExp(`^[0-9a-f]{12}-${a.uuid}:0$`)), heart_rate: 81 });
     expect(await redis.xlen(DLQ)).toBe(0);
 
     const gone = await runCli(['dlq', 'show', STREAM, a.dlqId, ...target]);

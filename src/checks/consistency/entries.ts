@@ -1,3 +1,4 @@
+import { ingestId } from '../../shared/ingest-id.js';
 import { isTestDevice } from '../../shared/test-devices.js';
 import { compareStreamIds, streamIdMs } from './stream-ids.js';
 import type { StreamEntry } from './ports.js';
@@ -5,7 +6,7 @@ import type { StreamEntry } from './ports.js';
 /** What the check needs to know about one stream (or dead-letter) entry. */
 export interface EntryFacts {
   id: string;
-  /** The entry's uuid, the base of its rows' ingest ids (`<key>:<element index>`). */
+  /** The entry's uuid, the base of its rows' ingest ids (shared/ingest-id.ts). */
   ingestKey: string;
   /** Server acceptance time: the `timestamp` field, the clock of create_time and the ledger. */
   acceptedAtMs: number;
@@ -45,7 +46,7 @@ export function entryFacts(stream: string, entry: StreamEntry): EntryFacts {
 }
 
 export function ingestIdsOf(facts: EntryFacts): string[] {
-  return Array.from({ length: facts.records }, (_, index) => `${facts.ingestKey}:${index}`);
+  return Array.from({ length: facts.records }, (_, index) => ingestId(facts.acceptedAtMs, facts.ingestKey, index));
 }
 
 /**

@@ -2,7 +2,7 @@
 export type UploadMethod = 'stream_v2' | 'optimized';
 
 interface RowBase {
-  /** `<upload key>:<element index>`; unique in the database, so a redelivery cannot duplicate a row. */
+  /** See shared/ingest-id.ts; unique in the database, so a redelivery cannot duplicate a row. */
   ingest_id: string;
   device_sn: string;
   /** The device's own time for the reading (ISO 8601 UTC), or null when the device sent none. */

@@ -1,10 +1,11 @@
+import { ingestId } from '../../shared/ingest-id.js';
 import type { RecordKind } from '../wire-format.js';
 import { deviceTimeToIso } from './device-time.js';
 import { elementSerial, uploadSerial } from './device-serial.js';
 import { emptyBatch, type RowBatch, type UploadMethod } from './rows.js';
 
 export interface UploadContext {
-  /** Unique per accepted upload (the stream entry's uuid); each element adds `:<index>`. */
+  /** Unique per accepted upload (the stream entry's uuid); see shared/ingest-id.ts for the row ids. */
   ingestKey: string;
   acceptedAtMs: number;
   uploadMethod: UploadMethod;
@@ -55,13 +56,13 @@ export function uploadToRows(kind: RecordKind, data: unknown, context: UploadCon
     const fields = asObject(elements[index], index);
     const deviceSn = elementSerial(kind, fields, fallbackSerial);
     if (!deviceSn) throw new UnpersistableRecordError(`element ${index} has no device serial`);
-    const ingestId = `${context.ingestKey}:${index}`;
+    const rowId = ingestId(context.acceptedAtMs, context.ingestKey, index);
     const timestamp = deviceTimeToIso(fields.timestamp, context.acceptedAtMs);
     // One object literal per kind: every row of a table has the same shape, which keeps the
     // consumer's hot loop and the database binding monomorphic (a spread plus a loop cost 3x).
     if (kind === 'health_data') {
       batch.health.push({
-        ingest_id: ingestId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod,
+        ingest_id: rowId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod,
         heart_rate: toNumber(fields.heart_rate),
         blood_oxygen: toNumber(fields.blood_oxygen),
         temperature: toNumber(fields.body_temperature),
@@ -77,9 +78,9 @@ export function uploadToRows(kind: RecordKind, data: unknown, context: UploadCon
         sleep: toText(fields.sleepData),
       });
     } else if (kind === 'device_info') {
-      batch.deviceInfo.push({ ingest_id: ingestId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod, payload: JSON.stringify(fields) });
+      batch.deviceInfo.push({ ingest_id: rowId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod, payload: JSON.stringify(fields) });
     } else {
-      batch.events.push({ ingest_id: ingestId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod, event_type: toText(fields.eventType), payload: JSON.stringify(fields) });
+      batch.events.push({ ingest_id: rowId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod, event_type: toText(fields.eventType), payload: JSON.stringify(fields) });
     }
   }
   return batch;

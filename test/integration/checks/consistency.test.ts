@@ -92,7 +92,7 @@ describe('check consistency against real Redis and SQLite', () => {
     await cleanTraffic(f);
     const lost = await f.acceptStream('health_data', healthReading('SN-LOST', BASE - 10_000), BASE + 5 * MINUTE);
     await f.consume('health_data');
-    f.sql().prepare('DELETE FROM user_health_data WHERE ingest_id = ?').run(`${lost.uuid}:0`);
+    f.sql().prepare('DELETE FROM user_health_data WHERE ingest_id LIKE ?').run(`%-${lost.uuid}:0`);
     f.sql().prepare("DELETE FROM user_health_data WHERE device_sn = 'SN-T2'").run();
     const doc = await check();
     expect(doc.exit_code).toBe(1);

@@ -136,7 +136,7 @@ describe('POST /api/dlq/replay', () => {
     await settled();
     const rows = service.rows<any>("SELECT * FROM user_health_data WHERE device_sn = 'DLQ_FIX_1'");
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ ingest_id: `${a.uuid}:0`, heart_rate: 42, blood_oxygen: 97, upload_method: 'stream_v2' });
+    expect(rows[0]).toMatchObject({ ingest_id: expect.stringMatching(new RegExp(`^[0-9a-f]{12}-${a.uuid}:0$`)), heart_rate: 42, blood_oxygen: 97, upload_method: 'stream_v2' });
     expect(await redis.xrange(DLQ, a.dlqId, a.dlqId)).toEqual([]);
     expect(await redis.xrange(DLQ, copyId, copyId)).toEqual([]);
 
@@ -163,7 +163,7 @@ describe('POST /api/dlq/replay', () => {
     const replaced = await service.post('/api/dlq/replay', { stream: STREAM, ids: [b.dlqId], payload: { deviceSn: 'DLQ_FIX_2', heart_rate: 70 } });
     expect(replaced.json).toMatchObject({ replayed: 1, failed: [] });
     const row = await eventually(() => service.rows<any>("SELECT * FROM user_health_data WHERE device_sn = 'DLQ_FIX_2'").at(0));
-    expect(row).toMatchObject({ ingest_id: `${b.uuid}:0`, heart_rate: 70 });
+    expect(row).toMatchObject({ ingest_id: expect.stringMatching(new RegExp(`^[0-9a-f]{12}-${b.uuid}:0$`)), heart_rate: 70 });
   });
 
   it('replays a dead letter without a copy from the entry still in the stream (a record the database refused)', async () => {
@@ -188,7 +188,7 @@ describe('POST /api/dlq/replay', () => {
     const all = await service.post('/api/dlq/replay', { stream: STREAM, all: true, patch: { deviceSn: 'DLQ_ALL' } });
     expect(all.json).toMatchObject({ replayed: 2, failed: [] });
     await eventually(() => service.count('user_health_data', "device_sn = 'DLQ_ALL'") === 2);
-    expect(service.rows<any>("SELECT ingest_id FROM user_health_data WHERE device_sn = 'DLQ_ALL' ORDER BY ingest_id").map((r) => r.ingest_id).sort()).toEqual([`${a.uuid}:0`, `${b.uuid}:0`].sort());
+    expect(service.rows<any>("SELECT ingest_id FROM user_health_data WHERE device_sn = 'DLQ_ALL' ORDER BY ingest_id").map((r) => r.ingest_id.slice(13)).sort()).toEqual([`${a.uuid}:0`, `${b.uuid}:0`].sort());
 
     const c = await noSerial(45);
     const unpatched = await service.post('/api/dlq/replay', { stream: STREAM, all: true });

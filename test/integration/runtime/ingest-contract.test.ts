@@ -22,7 +22,9 @@ describe('v2 ingest endpoints (spec §2)', () => {
       upload_method: 'stream_v2', heart_rate: 72, blood_oxygen: 98, temperature: 36.6, pressure_high: 120, pressure_low: 80, step: 1200,
       timestamp: '2025-11-24T16:00:00.000Z',
     });
-    expect(rows.ingest_id).toMatch(/^[0-9a-f-]{36}:0$/);
+    // `<acceptance ms in hex>-<upload uuid>:<element>`: ids sort by acceptance time.
+    expect(rows.ingest_id).toMatch(/^[0-9a-f]{12}-[0-9a-f-]{36}:0$/);
+    expect(parseInt(rows.ingest_id.slice(0, 12), 16)).toBe(Date.parse(rows.create_time));
     expect(Date.parse(rows.create_time)).toBeGreaterThan(Date.now() - 60_000);
   });
 

@@ -30,7 +30,7 @@ describe('wire compatibility with the original service (spec §2)', () => {
       'timestamp', String(now), 'uuid', uuid, 'payload', pythonPayload(data, 'PY_1', 'health_data', now / 1000),
       'device_sn', 'PY_1', 'message_type', 'health_data');
     const row = await eventually(() => service.rows<any>("SELECT * FROM user_health_data WHERE device_sn = 'PY_1'").at(0));
-    expect(row).toMatchObject({ ingest_id: `${uuid}:0`, heart_rate: 77, temperature: 36.9, upload_method: 'stream_v2' });
+    expect(row).toMatchObject({ ingest_id: `${now.toString(16).padStart(12, '0')}-${uuid}:0`, heart_rate: 77, temperature: 36.9, upload_method: 'stream_v2' });
     expect(JSON.parse(row.sleep)).toEqual({ deep: 120, note: '深睡' });
     expect(row.create_time).toBe(new Date(now).toISOString());
   });
@@ -39,7 +39,7 @@ describe('wire compatibility with the original service (spec §2)', () => {
     const now = Date.now();
     await redis.xadd('device_info_stream', '*', 'timestamp', String(now), 'payload', pythonPayload({ battery: 5 }, 'PY_2', 'device_info', now / 1000), 'message_type', 'device_info');
     const row = await eventually(() => service.rows<any>("SELECT * FROM user_device_info WHERE device_sn = 'PY_2'").at(0));
-    expect(row.ingest_id).toMatch(/^device_info_stream\/\d+-\d+:0$/);
+    expect(row.ingest_id).toMatch(/^[0-9a-f]{12}-device_info_stream\/\d+-\d+:0$/);
   });
 
   it('writes entries the original consumers can read: the five fields and the envelope', async () => {

@@ -155,7 +155,7 @@ describe('streamctl serve --database postgres://', () => {
     expect(doc).toMatchObject({ verdict: 'inconsistent', exit_code: 1 });
     const lost = doc.checks.find((c) => c.id === 'stream_entries_persisted' && c.kind === 'device_info')!;
     expect(lost.status).toBe('fail');
-    expect(lost.samples).toEqual([expect.objectContaining({ stream_id: streamId, ingest_key: victim!.ingest_id.replace(/:0$/, ''), absent_records: 1 })]);
+    expect(lost.samples).toEqual([expect.objectContaining({ stream_id: streamId, ingest_key: victim!.ingest_id.replace(/^[0-9a-f]{12}-/, '').replace(/:0$/, ''), absent_records: 1 })]);
     expect(doc.checks.find((c) => c.id === 'accepted_vs_persisted' && c.kind === 'device_info' && c.path === 'stream_v2')).toMatchObject({
       status: 'fail',
       observed: { accepted: 1, persisted: 0, missing: 1 },

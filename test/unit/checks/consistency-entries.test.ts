@@ -15,7 +15,8 @@ describe('stream entry facts', () => {
   it('counts every element of a list upload and keeps the acceptance time of the timestamp field', () => {
     const facts = entryFacts('health_data_stream', entry('1500-0', [{ deviceSn: 'a' }, { deviceSn: 'a' }, { deviceSn: 'a' }], 1234));
     expect(facts).toEqual({ id: '1500-0', ingestKey: 'u-1', acceptedAtMs: 1234, records: 3, testDevice: false });
-    expect(ingestIdsOf(facts)).toEqual(['u-1:0', 'u-1:1', 'u-1:2']);
+    // Row ids lead with the acceptance time (1234 ms = 0x4d2), as the runtime writes them.
+    expect(ingestIdsOf(facts)).toEqual(['0000000004d2-u-1:0', '0000000004d2-u-1:1', '0000000004d2-u-1:2']);
   });
 
   it('reads a dead letter by its original id and stream, and an entry without payload as one record', () => {
@@ -31,7 +32,7 @@ describe('stream entry facts', () => {
 describe('classifyEntry', () => {
   const facts = entryFacts('s', entry('1500-0', [{}, {}], 1500));
   it('persisted when every element has its row, even if the ack is still pending', () => {
-    const rows = new Map([['u-1:0', 1], ['u-1:1', 1]]);
+    const rows = new Map([['0000000005dc-u-1:0', 1], ['0000000005dc-u-1:1', 1]]);
     expect(classifyEntry(facts, rows, { ...context, pendingIds: new Set(['1500-0']) }).state).toBe('persisted');
   });
   it('pending, dead-lettered, undelivered, then missing, in that order', () => {
@@ -43,6 +44,6 @@ describe('classifyEntry', () => {
     expect(classifyEntry(facts, none, context)).toEqual({ state: 'missing', absentRecords: 2, duplicatedIds: [] });
   });
   it('a half-written upload is missing its absent element, and a doubled ingest id is named', () => {
-    expect(classifyEntry(facts, new Map([['u-1:0', 2]]), context)).toEqual({ state: 'missing', absentRecords: 1, duplicatedIds: ['u-1:0'] });
+    expect(classifyEntry(facts, new Map([['0000000005dc-u-1:0', 2]]), context)).toEqual({ state: 'missing', absentRecords: 1, duplicatedIds: ['0000000005dc-u-1:0'] });
   });
 });

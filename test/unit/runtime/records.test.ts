@@ -32,7 +32,7 @@ describe('uploadToRows', () => {
       stress: 10, step: 100, distance: 1.5, calorie: 20, latitude: 1, longitude: 2, altitude: 3, sleepData: { deep: 1 }, timestamp: 1764000000,
     }, context);
     expect(health[0]).toEqual({
-      ingest_id: 'k:0', device_sn: 'D', timestamp: '2025-11-24T16:00:00.000Z', create_time: '2026-11-25T12:00:00.000Z', upload_method: 'stream_v2',
+      ingest_id: `${NOW.toString(16).padStart(12, '0')}-k:0`, device_sn: 'D', timestamp: '2025-11-24T16:00:00.000Z', create_time: '2026-11-25T12:00:00.000Z', upload_method: 'stream_v2',
       heart_rate: 70, blood_oxygen: 97, temperature: 36.5, pressure_high: 120, pressure_low: 80, stress: 10, step: 100, distance: 1.5,
       calorie: 20, latitude: 1, longitude: 2, altitude: 3, sleep: '{"deep":1}',
     });
@@ -40,7 +40,7 @@ describe('uploadToRows', () => {
 
   it('keeps every element of a list, falling back to the first serial and then the envelope', () => {
     const { health } = uploadToRows('health_data', [{ deviceSn: 'A' }, { heart_rate: 1 }, { id: 'B' }], context);
-    expect(health.map((r) => [r.ingest_id, r.device_sn])).toEqual([['k:0', 'A'], ['k:1', 'A'], ['k:2', 'B']]);
+    expect(health.map((r) => [r.ingest_id.slice(13), r.device_sn])).toEqual([['k:0', 'A'], ['k:1', 'A'], ['k:2', 'B']]);
     const fromEnvelope = uploadToRows('device_info', { battery: 1 }, { ...context, envelopeSerial: 'ENV' });
     expect(fromEnvelope.deviceInfo[0]!.device_sn).toBe('ENV');
   });
