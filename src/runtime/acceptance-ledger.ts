@@ -20,6 +20,7 @@ export class AcceptanceLedger {
   private pending = new Map<string, number>();
   private scheduled = false;
   private flushing: Promise<void> | undefined;
+  /** Records accepted but left out of the ledger because the pending counts hit their cap. */
   dropped = 0;
 
   constructor(
@@ -81,9 +82,5 @@ export class AcceptanceLedger {
 
   private restore(slots: Array<[string, number]>): void {
     for (const [slot, records] of slots) this.pending.set(slot, (this.pending.get(slot) ?? 0) + records);
-  }
-
-  get unflushed(): number {
-    return this.pending.size;
   }
 }

@@ -74,6 +74,7 @@ export function streamStats(rt: RuntimeContext, res: ServerResponse): void {
     traditional: { queued: rt.queue.length, persisted: rt.queue.persisted, write_errors: rt.queue.writeErrors },
     fallbacks: rt.counters.fallbacks,
     backpressured: rt.counters.backpressured,
+    ledger_dropped: rt.ledger.dropped,
     timestamp: nowSeconds(),
   });
 }
@@ -95,6 +96,7 @@ export async function prometheusMetrics(rt: RuntimeContext, res: ServerResponse)
     },
     streamctl_fallbacks_total: { help: 'Stream-path uploads taken by the batch path', type: 'counter', samples: [{ value: rt.counters.fallbacks }] },
     streamctl_backpressure_total: { help: 'Uploads refused with 503 because a backlog was at its cap', type: 'counter', samples: [{ value: rt.counters.backpressured }] },
+    streamctl_ledger_dropped_total: { help: 'Accepted records left out of the acceptance ledger (Redis away too long)', type: 'counter', samples: [{ value: rt.ledger.dropped }] },
     streamctl_traditional_queue_records: { help: 'Records waiting in the batch queue', type: 'gauge', samples: [{ value: rt.queue.length }] },
     streamctl_stream_length: perStream((k) => rt.monitors[k].snapshot.length, 'Entries in the stream', 'gauge'),
     streamctl_stream_unconsumed: perStream((k) => rt.monitors[k].snapshot.unconsumed, 'Entries not yet persisted by the slowest group', 'gauge'),
