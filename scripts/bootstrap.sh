@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes a fresh clone runnable: Debian's redis-server when missing (and postgresql, for
-# `bootstrap.sh test`), the locked npm packages, a build. Safe to run again: each step is skipped
+# Makes a fresh clone runnable: Debian's redis-server when missing (and, for `bootstrap.sh test`,
+# postgresql and what the original service and its scripts need), the locked npm packages, a
+# build. Safe to run again: each step is skipped
 # when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,11 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # initdb and pg_ctl for the PostgreSQL tests (test/helpers/postgres.ts runs a throwaway cluster of its own).
 if [ "${1:-}" = "test" ]; then
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+  # The original service and its scripts, for the contract tests (test/helpers/original-service.ts).
+  /usr/bin/python3 -c 'import flask' >/dev/null 2>&1 || missing+=(python3-flask)
+  /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
+  /usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || missing+=(python3-requests)
+  for tool in jq bc curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (Debian packages)" >&2

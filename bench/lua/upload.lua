@@ -1,5 +1,6 @@
 -- wrk script for streamctl's benchmark (bench/, `npm run bench`).
--- POSTs the spec's health payload; each thread cycles through BENCH_DEVICES pre-built requests
+-- POSTs the spec's health payload in the original's body shape, {"data": {...reading...}} (serve
+-- refuses a flat health body); each thread cycles through BENCH_DEVICES pre-built requests
 -- with distinct device serials (building them once keeps the per-request cost at a table lookup).
 -- Environment (read at load time, so it also reaches wrk's main Lua state):
 --   BENCH_PATH      request path (default /upload_health_data_v2)
@@ -33,10 +34,10 @@ local function build(tid)
   local now = os.time() * 1000
   for i = 1, devices do
     local body = string.format(
-      '{"deviceSn":"%s_%d_%06d","timestamp":%d,"heart_rate":%d,"blood_oxygen":%d,' ..
+      '{"data":{"deviceSn":"%s_%d_%06d","timestamp":%d,"heart_rate":%d,"blood_oxygen":%d,' ..
       '"body_temperature":%.1f,"blood_pressure_systolic":%d,"blood_pressure_diastolic":%d,' ..
       '"stress":%d,"step":%d,"distance":%.2f,"calorie":%.1f,"latitude":31.2304,' ..
-      '"longitude":121.4737,"altitude":12.5}',
+      '"longitude":121.4737,"altitude":12.5}}',
       prefix, tid, i, now + i, 60 + i % 40, 94 + i % 6, 36.2 + (i % 10) / 10,
       110 + i % 20, 70 + i % 15, 20 + i % 50, 1000 + 37 * i, (i % 500) / 100, (i % 900) / 10)
     list[i] = wrk.format("POST", path, headers, body)

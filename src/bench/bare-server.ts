@@ -1,7 +1,8 @@
 /**
  * The benchmark's yardstick: a bare `node:http` server that does the least an ingest endpoint
- * must do (read the body, JSON.parse it, answer the same JSON shape as streamctl's stream path)
- * and nothing else. Run as its own process so its CPU and RSS are measured like serve's:
+ * must do (read the body, JSON.parse it, find the serial in its `data` member as the original's
+ * health upload carries it, answer the same JSON shape as streamctl's stream path) and nothing
+ * else. Run as its own process so its CPU and RSS are measured like serve's:
  *   node dist/bench/bare-server.js --port 0
  * prints `bare server listening on http://127.0.0.1:<port>` when ready.
  */
@@ -17,8 +18,10 @@ export function createBareServer(): Server {
       let status = 200;
       let body: unknown;
       try {
-        const data = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { deviceSn?: unknown };
-        if (typeof data !== 'object' || data === null || data.deviceSn === undefined) throw new Error('no deviceSn');
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown } | null;
+        const data = typeof parsed === 'object' && parsed !== null ? parsed.data : undefined;
+        const first = (Array.isArray(data) ? data[0] : data) as { deviceSn?: unknown } | null | undefined;
+        if (typeof first !== 'object' || first === null || first.deviceSn === undefined) throw new Error('no data.deviceSn');
         body = { status: 'accepted', stream_id: `${Date.now()}-${sequence++}`, message: 'Health data accepted for processing', processing: 'async' };
       } catch (error) {
         status = 400;

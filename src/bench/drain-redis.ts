@@ -11,15 +11,19 @@ import { encodeEntryFields, STREAMS } from '../runtime/wire-format.js';
 export const HEALTH = STREAMS.health_data;
 export const RAW_GROUP = 'bench_raw';
 
-export function drainBody(i: number, acceptedAtMs: number): { body: string; deviceSn: string } {
+/**
+ * The envelope `data` of entry `i`: one reading, flat. It is what serve puts on the stream for a
+ * health upload (the body's `data` member), not an HTTP body, so it has no `data` wrapper.
+ */
+export function drainBody(i: number, acceptedAtMs: number): { data: string; deviceSn: string } {
   const deviceSn = `DRAIN_${String(i % 10_000).padStart(5, '0')}`;
-  const body = JSON.stringify({
+  const data = JSON.stringify({
     deviceSn, timestamp: acceptedAtMs - 1_000 + (i % 1_000), heart_rate: 60 + (i % 40), blood_oxygen: 94 + (i % 6),
     body_temperature: 36.2 + (i % 10) / 10, blood_pressure_systolic: 110 + (i % 20), blood_pressure_diastolic: 70 + (i % 15),
     stress: 20 + (i % 50), step: 1_000 + 37 * i, distance: (i % 500) / 100, calorie: (i % 900) / 10,
     latitude: 31.2304, longitude: 121.4737, altitude: 12.5,
   });
-  return { body, deviceSn };
+  return { data, deviceSn };
 }
 
 /** One command in RESP, the protocol redis-cli --pipe speaks. */
@@ -98,8 +102,8 @@ export async function fillStream(url: string, total: number, chunk = 1_000, wind
       const now = Date.now();
       let text = '';
       for (let i = from; i < to; i++) {
-        const { body, deviceSn } = drainBody(i, now);
-        text += respCommand(['XADD', HEALTH.stream, '*', ...encodeEntryFields('health_data', body, deviceSn, now, randomUUID())]);
+        const { data, deviceSn } = drainBody(i, now);
+        text += respCommand(['XADD', HEALTH.stream, '*', ...encodeEntryFields('health_data', data, deviceSn, now, randomUUID())]);
       }
       socket.write(text);
       await until(() => to - counter.replies <= window);

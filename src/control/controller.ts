@@ -75,10 +75,15 @@ export async function runCutover(deps: EngineDeps, request: RunRequest): Promise
   }
 }
 
-/** Ctrl-C: asks nothing, puts the starting ratio back, records the abort. */
+/**
+ * Ctrl-C, SIGTERM or SIGHUP: asks nothing, puts the starting ratio back, records the abort. The
+ * abort reason is the signal's name when the CLI gives one.
+ */
 async function abort(run: Run): Promise<void> {
   const start = run.state.startRatio;
-  await endRun(run, 'aborted', 'interrupted (SIGINT)', start === null ? { kind: 'none' } : { kind: 'restore', ratio: start });
+  const reason = run.deps.signal.reason;
+  const signal = typeof reason === 'string' && reason.startsWith('SIG') ? reason : 'SIGINT';
+  await endRun(run, 'aborted', `interrupted (${signal})`, start === null ? { kind: 'none' } : { kind: 'restore', ratio: start });
 }
 
 async function loadResumable(deps: EngineDeps, runId: string): Promise<RunState> {

@@ -16,7 +16,19 @@ interface Route {
   handler: Handler;
   /** State-changing admin endpoints need the admin token when one is configured. */
   admin?: boolean;
+  /**
+   * Bounded by its own means, not by ADMIN_ANSWER_MS: uploads (the hung-Redis watchdog, the
+   * batch-path fallback), the consistency check and dead-letter replays (long scans by design).
+   */
+  selfBounded?: boolean;
 }
+
+/**
+ * Every admin answer within 5 s: a handler still waiting on a silent Redis or database then gets
+ * a 503 saying so, instead of holding an SRE's terminal or a cron job (the CLI's own bound is 5 s
+ * per request too).
+ */
+const ADMIN_ANSWER_MS = 5_000;
 
 function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
   const routes = new Map<string, Map<string, Route>>();
@@ -24,12 +36,12 @@ function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
     if (!routes.has(path)) routes.set(path, new Map());
     routes.get(path)!.set(method, route);
   };
-  add('POST', '/upload_health_data_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'health_data', 'v2') });
-  add('POST', '/upload_device_info_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'device_info', 'v2') });
-  add('POST', '/upload_common_event_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'common_event', 'v2') });
-  add('POST', '/upload_health_data', { handler: (r, q, s) => handleUpload(r, q, s, 'health_data', 'legacy') });
-  add('POST', '/upload_device_info', { handler: (r, q, s) => handleUpload(r, q, s, 'device_info', 'legacy') });
-  add('POST', '/upload_common_event', { handler: (r, q, s) => handleUpload(r, q, s, 'common_event', 'legacy') });
+  add('POST', '/upload_health_data_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'health_data', 'v2'), selfBounded: true });
+  add('POST', '/upload_device_info_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'device_info', 'v2'), selfBounded: true });
+  add('POST', '/upload_common_event_v2', { handler: (r, q, s) => handleUpload(r, q, s, 'common_event', 'v2'), selfBounded: true });
+  add('POST', '/upload_health_data', { handler: (r, q, s) => handleUpload(r, q, s, 'health_data', 'legacy'), selfBounded: true });
+  add('POST', '/upload_device_info', { handler: (r, q, s) => handleUpload(r, q, s, 'device_info', 'legacy'), selfBounded: true });
+  add('POST', '/upload_common_event', { handler: (r, q, s) => handleUpload(r, q, s, 'common_event', 'legacy'), selfBounded: true });
   add('GET', '/api/stream_traffic_ratio', { handler: (r, _q, s) => getRatio(r, s) });
   add('POST', '/api/stream_traffic_ratio', { handler: setRatio, admin: true });
   add('GET', '/api/stream_metrics', { handler: (r, _q, s) => streamMetrics(r, s) });
@@ -43,8 +55,8 @@ function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
   add('GET', '/api/audit', { handler: (r, _q, s, query) => auditEntries(r, s, query) });
   add('GET', '/api/dlq', { handler: (r, _q, s, query) => listDeadLetters(r, s, query) });
   add('GET', '/api/dlq/entry', { handler: (r, _q, s, query) => showDeadLetter(r, s, query) });
-  add('POST', '/api/dlq/replay', { handler: replayDeadLetters, admin: true });
-  add('POST', '/api/dlq/purge', { handler: purgeDeadLetters, admin: true });
+  add('POST', '/api/dlq/replay', { handler: replayDeadLetters, admin: true, selfBounded: true });
+  add('POST', '/api/dlq/purge', { handler: purgeDeadLetters, admin: true, selfBounded: true });
   if (rt.consistency) {
     const endpoint = rt.consistency;
     add('GET', '/api/consistency', {
@@ -52,6 +64,7 @@ function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
         const { status, body } = await endpoint.run(query);
         sendJson(s, status, body);
       },
+      selfBounded: true,
     });
   }
   // Without --enable-chaos the endpoint does not exist at all, so it cannot be reached by mistake.
@@ -98,6 +111,14 @@ export function createHttpServer(rt: RuntimeContext): Server {
       result = route.handler(rt, req, res, query);
     } catch (error) {
       result = Promise.reject(error);
+    }
+    if (result && !route.selfBounded) {
+      const timer = setTimeout(() => {
+        rt.logger.throttled(`deadline-${path}`, 10_000, 'warn', 'admin request not answered in time', { path, ms: ADMIN_ANSWER_MS });
+        sendAdminError(res, 503, `no answer within ${ADMIN_ANSWER_MS / 1000} s: Redis or the database is not answering (${req.method} ${path})`);
+      }, ADMIN_ANSWER_MS);
+      timer.unref();
+      void result.finally(() => clearTimeout(timer)).catch(() => undefined);
     }
     if (result) {
       result.catch((error) => {

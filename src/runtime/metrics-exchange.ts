@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
+import { within } from '../shared/within.js';
 import { mergeSnapshots, parseSnapshot, type MetricsSummary, type SlidingWindowMetrics, type WindowSnapshot } from './metrics/index.js';
 
 const INSTANCES = 'streamctl:instances';
@@ -7,6 +8,9 @@ const SNAPSHOT_KEY = (id: string) => `streamctl:metrics:${id}`;
 /** Published every second; an instance silent for 5 s is gone and drops out of the sums. */
 const PUBLISH_MS = 1_000;
 const STALE_MS = 5_000;
+
+/** How long a metrics answer waits for the other instances' windows in Redis. */
+const FLEET_READ_MS = 1_000;
 
 /**
  * Every instance publishes its window to Redis so `/api/stream_metrics` answers for the whole
@@ -47,28 +51,36 @@ export class MetricsExchange {
     }
   }
 
-  /** The whole service's window; this instance alone when Redis cannot be read. */
+  /** This instance's window alone. */
+  localSummary(): MetricsSummary & { instances: number } {
+    return { ...mergeSnapshots([this.metrics.snapshot()], Date.now(), this.metrics.windowMs / 1000), instances: 1 };
+  }
+
+  /**
+   * The whole service's window; this instance alone when Redis cannot be read or does not answer
+   * within 1 s (a stopped Redis must not hold a metrics answer, which a cutover samples every tick).
+   */
   async summary(): Promise<MetricsSummary & { instances: number }> {
+    return within(this.fleetSummary(), FLEET_READ_MS, () => this.localSummary());
+  }
+
+  private async fleetSummary(): Promise<MetricsSummary & { instances: number }> {
     const now = Date.now();
     const own = this.metrics.snapshot();
     const windowSeconds = this.metrics.windowMs / 1000;
-    try {
-      const ids = (await this.redis.zrangebyscore(INSTANCES, now - STALE_MS, '+inf')).filter((id) => id !== this.instanceId);
-      const others: WindowSnapshot[] = [];
-      if (ids.length > 0) {
-        const texts = await this.redis.mget(...ids.map(SNAPSHOT_KEY));
-        for (const text of texts) {
-          if (!text) continue;
-          try {
-            others.push(parseSnapshot(JSON.parse(text)));
-          } catch {
-            // An instance of another build publishes another format; it is left out, not misread.
-          }
+    const ids = (await this.redis.zrangebyscore(INSTANCES, now - STALE_MS, '+inf')).filter((id) => id !== this.instanceId);
+    const others: WindowSnapshot[] = [];
+    if (ids.length > 0) {
+      const texts = await this.redis.mget(...ids.map(SNAPSHOT_KEY));
+      for (const text of texts) {
+        if (!text) continue;
+        try {
+          others.push(parseSnapshot(JSON.parse(text)));
+        } catch {
+          // An instance of another build publishes another format; it is left out, not misread.
         }
       }
-      return { ...mergeSnapshots([own, ...others], now, windowSeconds), instances: 1 + others.length };
-    } catch {
-      return { ...mergeSnapshots([own], now, windowSeconds), instances: 1 };
     }
+    return { ...mergeSnapshots([own, ...others], now, windowSeconds), instances: 1 + others.length };
   }
 }

@@ -73,7 +73,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
       else logger.info('started embedded redis-server', { url: redisUrl, dir: join(dataDir, 'redis') });
     }
     const database = describeDatabase(options.database, dataDir);
-    const sink: Sink = await openSink(options.database, dataDir);
+    const sink: Sink = await openSink(options.database, dataDir, logger);
     cleanups.unshift(() => sink.close());
     await replaySpills(dataDir, sink, logger);
 

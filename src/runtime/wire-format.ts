@@ -26,8 +26,9 @@ export function deadLetterStream(stream: string): string {
 }
 
 /**
- * Builds the XADD field list. `rawData` is the client's JSON text exactly as received and already
- * validated, so the envelope is assembled without serialising the data a second time.
+ * Builds the XADD field list. `rawData` is the JSON text of the envelope's `data`, already
+ * validated: for device info and events the client's body exactly as received; for health data
+ * the body's `data` member, serialised once by the parser (spec §2).
  */
 export function encodeEntryFields(kind: RecordKind, rawData: string, deviceSn: string, acceptedAtMs: number, uuid: string): string[] {
   const payload =

@@ -43,7 +43,7 @@ function send(method: string, path: string, body: Buffer | undefined, contentTyp
 }
 
 /** Bodies that hurt parsers: random text and bytes, valid JSON of every shape, cut JSON, nesting, prototype keys, huge fields. */
-const hostileBody = fc.oneof(
+const flatHostileBody = fc.oneof(
   fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
   fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
@@ -60,6 +60,15 @@ const hostileBody = fc.oneof(
     ratio: fc.oneof(fc.double(), fc.string(), fc.boolean()),
   }).map((o) => Buffer.from(JSON.stringify(o))),
   fc.constant(Buffer.from(JSON.stringify({ deviceSn: 'FUZZ', sleepData: 'x'.repeat(70_000) }))),
+);
+
+/**
+ * Each hostile body flat, and inside the original's health member `{"data": ...}`, so the health
+ * endpoints' rules past the shape check are fuzzed too (a flat health body stops at "no data").
+ */
+const hostileBody = fc.oneof(
+  flatHostileBody,
+  flatHostileBody.map((body) => Buffer.concat([Buffer.from('{"data":'), body, Buffer.from('}')])),
 );
 
 function rssMegabytes(pid: number): number {

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const KINDS = [
-  ['/upload_health_data_v2', (i: number) => ({ deviceSn: `KILL_${i}`, heart_rate: 60 })],
+  ['/upload_health_data_v2', (i: number) => ({ data: { deviceSn: `KILL_${i}`, heart_rate: 60 } })],
   ['/upload_device_info_v2', (i: number) => ({ SerialNumber: `KILL_${i}`, battery: 1 })],
   ['/upload_common_event_v2', (i: number) => ({ deviceSn: `KILL_${i}`, eventType: 'tick' })],
 ] as const;

@@ -10,8 +10,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-sigterm-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const ENDPOINTS = [
-  ['/upload_health_data_v2', (i: number) => ({ deviceSn: `TERM_${i}`, heart_rate: 60 + (i % 40) })],
-  ['/upload_health_data', (i: number) => ({ deviceSn: `TERM_${i}`, heart_rate: 60 })],
+  ['/upload_health_data_v2', (i: number) => ({ data: { deviceSn: `TERM_${i}`, heart_rate: 60 + (i % 40) } })],
+  ['/upload_health_data', (i: number) => ({ data: { deviceSn: `TERM_${i}`, heart_rate: 60 } })],
   ['/upload_device_info_v2', (i: number) => ({ SerialNumber: `TERM_${i}`, battery: i % 100 })],
   ['/upload_common_event', (i: number) => ({ deviceSn: `TERM_${i}`, eventType: 'tick' })],
 ] as const;

@@ -5,10 +5,10 @@ import { uploadToRows } from '../../src/runtime/records/to-rows.js';
 import { SqliteSink } from '../../src/runtime/sinks/sqlite-sink.js';
 
 export interface FakeServiceFaults {
-  /** The v2 path stores heart_rate + 1 for uploads whose body matches. */
-  corruptNew?: (upload: Record<string, unknown>) => boolean;
+  /** The v2 path stores heart_rate + 1 for uploads whose reading (the body's `data`) matches. */
+  corruptNew?: (reading: Record<string, unknown>) => boolean;
   /** The v2 path answers `accepted` and stores nothing. */
-  dropNew?: (upload: Record<string, unknown>) => boolean;
+  dropNew?: (reading: Record<string, unknown>) => boolean;
   /** Delay before answering, per endpoint path. */
   delayMs?: (path: string) => number;
 }
@@ -25,6 +25,8 @@ export interface FakeService {
  * A small in-process service speaking the spec's ingest contract and writing real rows through the
  * runtime's SqliteSink: `/upload_health_data` as the traditional path (`success`, `optimized`),
  * `/upload_health_data_v2` as the stream path (`accepted`, `stream_v2`), with injectable faults.
+ * Health bodies are the original's, `{"data": {...reading...}}`; one without `data` is refused with
+ * 400 as serve refuses it, so a client sending flat readings fails here too.
  */
 export async function startFakeService(dbPath: string | undefined, faults: FakeServiceFaults = {}): Promise<FakeService> {
   const sink = dbPath ? new SqliteSink(dbPath) : undefined;
@@ -45,7 +47,11 @@ export async function startFakeService(dbPath: string | undefined, faults: FakeS
         serverLatencies.push(performance.now() - started);
       };
       if (req.method === 'GET') return answer(200, { healthy: true, timestamp: Date.now() / 1000, streams: [] });
-      const upload = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as Record<string, unknown>;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as Record<string, unknown> | null;
+      // Health readings travel in `data`; device info and events are the body itself.
+      const reading = path.startsWith('/upload_health_data') ? body?.data : body;
+      if (typeof reading !== 'object' || reading === null || Array.isArray(reading)) return answer(400, { status: 'error', message: 'body has no "data" object' });
+      const upload = reading as Record<string, unknown>;
       const v2 = path.endsWith('_v2');
       if (!sink) return answer(200, v2 ? { status: 'accepted', stream_id: '0-1' } : { status: 'success' });
       if (v2 && faults.dropNew?.(upload)) return answer(200, { status: 'accepted', stream_id: '0-1', processing: 'async' });

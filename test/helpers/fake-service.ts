@@ -148,7 +148,7 @@ export class FakeService {
         this.audit.push({ time: new Date().toISOString(), action: 'rollback', old, new: 0, reason: b.reason ?? null, who: 'token', from: '127.0.0.1' });
         return send(res, 200, {
           success: true, rollback_time: new Date().toISOString(), traffic_ratio: 0, consumers_stopped: false, draining: true,
-          current_metrics: this.metricsDoc(false).summary, message: 'rolled back',
+          current_metrics: this.metricsDoc(false), message: 'rolled back',
         });
       }
       case 'GET /api/stream_metrics':

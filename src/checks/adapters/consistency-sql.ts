@@ -2,10 +2,13 @@ import { TEST_DEVICE_PREFIX } from '../../shared/test-devices.js';
 import type { KindLayout, Path } from '../layout.js';
 
 /**
- * The consistency check's SQL, written once for SQLite and PostgreSQL. Times are ISO 8601 UTC
- * text in both, so `create_time >= start AND create_time < end` is a time range and
- * `substr(create_time, 1, 16)` is the minute. Test devices are cut by prefix with substr, not
- * LIKE: `_` is a LIKE wildcard and would match far more than STREAM_TEST_.
+ * The consistency check's SQL, written once for SQLite and PostgreSQL. Times are text that sorts
+ * as time in either of the two stored formats (shared/stored-time.ts), so with bounds written in
+ * the database's format `create_time >= start AND create_time < end` is a time range and
+ * `substr(create_time, 1, 16)` is the minute (sql-consistency.ts turns it into a UTC label).
+ * Test devices are cut by prefix with substr, not LIKE: `_` is a LIKE wildcard and would match
+ * far more than STREAM_TEST_. Rows without an ingest id were stored by another writer (the
+ * original service, in a table serve adopted): they are not ours, so no count or group sees them.
  */
 export type Placeholder = (index: number) => string;
 
@@ -23,32 +26,34 @@ export interface Query {
   values: Array<string | number>;
 }
 
-export function countByMinuteQuery(table: string, startIso: string, endIso: string, p: Placeholder): Query {
+/** `start` and `end` are create_time bounds in the database's stored format. */
+export function countByMinuteQuery(table: string, start: string, end: string, p: Placeholder): Query {
   return {
     text:
       `SELECT upload_method AS upload_method, substr(create_time, 1, 16) AS minute, COUNT(*) AS n FROM ${table} ` +
-      `WHERE create_time >= ${p(1)} AND create_time < ${p(2)} AND substr(device_sn, 1, ${PREFIX_LENGTH}) <> ${p(3)} ` +
+      `WHERE create_time >= ${p(1)} AND create_time < ${p(2)} AND ingest_id IS NOT NULL AND substr(device_sn, 1, ${PREFIX_LENGTH}) <> ${p(3)} ` +
       `GROUP BY upload_method, substr(create_time, 1, 16)`,
-    values: [startIso, endIso, TEST_DEVICE_PREFIX],
+    values: [start, end, TEST_DEVICE_PREFIX],
   };
 }
 
 /** Groups of a reading key (device_sn, timestamp[, event_type]) seen more than once within one path. */
-function duplicateReadingsInner(layout: KindLayout, path: Path, startIso: string, endIso: string, p: Placeholder): Query {
+function duplicateReadingsInner(layout: KindLayout, path: Path, start: string, end: string, p: Placeholder): Query {
   const keys = layout.readingKey.map(quote).join(', ');
   return {
     text:
       `SELECT ${keys}, COUNT(*) AS n FROM ${layout.table} ` +
-      `WHERE create_time >= ${p(1)} AND create_time < ${p(2)} AND upload_method = ${p(3)} AND "timestamp" IS NOT NULL ` +
+      `WHERE create_time >= ${p(1)} AND create_time < ${p(2)} AND upload_method = ${p(3)} AND "timestamp" IS NOT NULL AND ingest_id IS NOT NULL ` +
       `AND substr(device_sn, 1, ${PREFIX_LENGTH}) <> ${p(4)} GROUP BY ${keys} HAVING COUNT(*) > 1`,
-    values: [startIso, endIso, path, TEST_DEVICE_PREFIX],
+    values: [start, end, path, TEST_DEVICE_PREFIX],
   };
 }
 
-function duplicateIngestInner(table: string, startIso: string, endIso: string, p: Placeholder): Query {
+function duplicateIngestInner(table: string, start: string, end: string, p: Placeholder): Query {
+  // NULLs form one group in GROUP BY: every row of another writer would read as one id stored many times.
   return {
-    text: `SELECT ingest_id, COUNT(*) AS n FROM ${table} WHERE create_time >= ${p(1)} AND create_time < ${p(2)} GROUP BY ingest_id HAVING COUNT(*) > 1`,
-    values: [startIso, endIso],
+    text: `SELECT ingest_id, COUNT(*) AS n FROM ${table} WHERE create_time >= ${p(1)} AND create_time < ${p(2)} AND ingest_id IS NOT NULL GROUP BY ingest_id HAVING COUNT(*) > 1`,
+    values: [start, end],
   };
 }
 
@@ -60,12 +65,12 @@ export function summaryAndSamples(inner: Query, limit: number, p: Placeholder): 
   };
 }
 
-export function duplicateReadingsQueries(layout: KindLayout, path: Path, startIso: string, endIso: string, limit: number, p: Placeholder) {
-  return summaryAndSamples(duplicateReadingsInner(layout, path, startIso, endIso, p), limit, p);
+export function duplicateReadingsQueries(layout: KindLayout, path: Path, start: string, end: string, limit: number, p: Placeholder) {
+  return summaryAndSamples(duplicateReadingsInner(layout, path, start, end, p), limit, p);
 }
 
-export function duplicateIngestQueries(table: string, startIso: string, endIso: string, limit: number, p: Placeholder) {
-  return summaryAndSamples(duplicateIngestInner(table, startIso, endIso, p), limit, p);
+export function duplicateIngestQueries(table: string, start: string, end: string, limit: number, p: Placeholder) {
+  return summaryAndSamples(duplicateIngestInner(table, start, end, p), limit, p);
 }
 
 /** Ingest ids are looked up in chunks: SQLite's variable limit, and one bounded statement per round trip. */

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { SETTINGS_TABLE } from '../../shared/database-settings.js';
 import { UnreachableError, errorMessage } from '../../shared/errors.js';
 import type { ConsistencyDatabase } from '../consistency/ports.js';
 import { postgresPlaceholder, type Query } from './consistency-sql.js';
@@ -46,6 +47,13 @@ class PostgresConsistency extends SqlConsistency {
   protected async columnsOf(table: string): Promise<Set<string>> {
     const rows = await this.all({ text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', values: [table] });
     return new Set(rows.map((r) => String(r.column_name)));
+  }
+
+  protected async readSettings(): Promise<ReadonlyMap<string, string> | undefined> {
+    const [present] = await this.all({ text: 'SELECT to_regclass($1) IS NOT NULL AS present', values: [SETTINGS_TABLE] });
+    if (!present?.present) return undefined;
+    const rows = await this.all({ text: `SELECT name, value FROM ${SETTINGS_TABLE}`, values: [] });
+    return new Map(rows.map((r) => [String(r.name), String(r.value)]));
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,6 @@
+import { storedTimeOf } from '../../shared/database-settings.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { StoredTime } from '../../shared/stored-time.js';
 import { REQUIRED_COLUMNS, type KindLayout, type Path } from '../layout.js';
 import { SchemaError, type ConsistencyDatabase, type DuplicateSummary, type MinuteCount } from '../consistency/ports.js';
 import {
@@ -11,6 +14,8 @@ export type Row = Record<string, unknown>;
  * query runs, how placeholders read and how a table's columns are listed.
  */
 export abstract class SqlConsistency implements ConsistencyDatabase {
+  private time: Promise<StoredTime> | undefined;
+
   constructor(
     readonly description: string,
     private readonly placeholder: Placeholder,
@@ -19,7 +24,26 @@ export abstract class SqlConsistency implements ConsistencyDatabase {
   protected abstract all(query: Query): Promise<Row[]> | Row[];
   /** The table's column names; empty when the table does not exist. */
   protected abstract columnsOf(table: string): Promise<Set<string>>;
+  /** Rows of streamctl_settings; undefined when the table does not exist. */
+  protected abstract readSettings(): Promise<ReadonlyMap<string, string> | undefined>;
   abstract close(): Promise<void>;
+
+  /**
+   * How this database stores times (shared/database-settings.ts): ISO 8601 UTC, or the
+   * original's local 'YYYY-MM-DD HH:MM:SS' in a database serve adopted. The window's ISO bounds
+   * are rewritten into it and the minutes read back from it, so the rest of the check (the
+   * ledger's UTC minutes) never sees the difference.
+   */
+  private storedTime(): Promise<StoredTime> {
+    this.time ??= this.readSettings().then((settings) => {
+      try {
+        return storedTimeOf(settings);
+      } catch (error) {
+        throw new SchemaError(`${errorMessage(error)} in ${this.description}`);
+      }
+    });
+    return this.time;
+  }
 
   async verifySchema(tables: readonly KindLayout[]): Promise<void> {
     for (const layout of tables) {
@@ -32,16 +56,28 @@ export abstract class SqlConsistency implements ConsistencyDatabase {
   }
 
   async countByMinute(table: string, startIso: string, endIso: string): Promise<MinuteCount[]> {
-    const rows = await this.all(countByMinuteQuery(table, startIso, endIso, this.placeholder));
-    return rows.map((r) => ({ uploadMethod: String(r.upload_method), minute: String(r.minute), rows: Number(r.n) }));
+    const time = await this.storedTime();
+    const rows = await this.all(countByMinuteQuery(table, time.bound(startIso), time.bound(endIso), this.placeholder));
+    // Summed by UTC minute: in the hour a zone repeats, two local minutes are one UTC label.
+    const counts = new Map<string, MinuteCount>();
+    for (const r of rows) {
+      const count = { uploadMethod: String(r.upload_method), minute: time.minuteLabel(String(r.minute)), rows: Number(r.n) };
+      const key = `${count.uploadMethod}|${count.minute}`;
+      const seen = counts.get(key);
+      if (seen) seen.rows += count.rows;
+      else counts.set(key, count);
+    }
+    return [...counts.values()];
   }
 
   async duplicateReadings(layout: KindLayout, path: Path, startIso: string, endIso: string, sampleLimit: number): Promise<DuplicateSummary> {
-    return this.summary(duplicateReadingsQueries(layout, path, startIso, endIso, sampleLimit, this.placeholder), layout.readingKey);
+    const time = await this.storedTime();
+    return this.summary(duplicateReadingsQueries(layout, path, time.bound(startIso), time.bound(endIso), sampleLimit, this.placeholder), layout.readingKey);
   }
 
   async duplicateIngestIds(table: string, startIso: string, endIso: string, sampleLimit: number): Promise<DuplicateSummary> {
-    return this.summary(duplicateIngestQueries(table, startIso, endIso, sampleLimit, this.placeholder), ['ingest_id']);
+    const time = await this.storedTime();
+    return this.summary(duplicateIngestQueries(table, time.bound(startIso), time.bound(endIso), sampleLimit, this.placeholder), ['ingest_id']);
   }
 
   async ingestIdCounts(table: string, ingestIds: readonly string[]): Promise<Map<string, number>> {

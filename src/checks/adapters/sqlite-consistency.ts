@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { SETTINGS_TABLE } from '../../shared/database-settings.js';
 import { UnreachableError, errorMessage } from '../../shared/errors.js';
 import type { ConsistencyDatabase } from '../consistency/ports.js';
 import { sqlitePlaceholder, type Query } from './consistency-sql.js';
@@ -37,6 +38,12 @@ class SqliteConsistency extends SqlConsistency {
 
   protected async columnsOf(table: string): Promise<Set<string>> {
     return new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+  }
+
+  protected async readSettings(): Promise<ReadonlyMap<string, string> | undefined> {
+    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(SETTINGS_TABLE)) return undefined;
+    const rows = this.db.prepare(`SELECT name, value FROM ${SETTINGS_TABLE}`).all() as Array<{ name: string; value: string }>;
+    return new Map(rows.map((r) => [r.name, r.value]));
   }
 
   async close(): Promise<void> {

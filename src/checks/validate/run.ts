@@ -1,6 +1,6 @@
 import { assignRows, classifySample, expectedMethods, type SideOutcome, type StoredRow } from './classify.js';
 import { buildValidationReport, type ValidationReport } from './report.js';
-import { DEVICES_PER_RUN, deviceSerial, generateSample, newRunId, type ValidationSample } from './samples.js';
+import { DEVICES_PER_RUN, deviceSerial, generateSample, newRunId, uploadBody, type ValidationSample } from './samples.js';
 
 export interface UploadSender {
   /** Throws UnreachableError when nothing answers at the target; any HTTP answer will do. */
@@ -73,7 +73,7 @@ export async function runValidation(deps: ValidateDeps, options: ValidateOptions
     await sleep(startedAtMs + (i * 1000) / options.rate - now());
     while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     const sample = generateSample(runId, i, startedAtMs);
-    const body = JSON.stringify(sample.upload);
+    const body = uploadBody(sample);
     const task = Promise.all([deps.sender.send(oldPath, body), deps.sender.send(newPath, body)]).then(([old, neu]) => {
       sent.push({ sample, old, neu });
       options.onProgress?.({ sent: sent.length, total, phase: 'sending' });

@@ -25,8 +25,8 @@ export interface ValidationSample {
   /** Unique per sample within the run: (device_sn, timestamp) finds exactly this sample's rows. */
   deviceTimeMs: number;
   deviceTimeIso: string;
-  /** The upload body, sent byte for byte to both endpoints. */
-  upload: Record<string, unknown>;
+  /** The reading; the body sent byte for byte to both endpoints is `uploadBody(sample)`. */
+  reading: Record<string, unknown>;
   /** What each path must have stored. */
   expected: Record<ComparedColumn, number>;
 }
@@ -47,7 +47,7 @@ export function deviceSerial(runId: string, index: number): string {
 export function generateSample(runId: string, index: number, runStartMs: number): ValidationSample {
   const i = index;
   const deviceTimeMs = runStartMs + i;
-  const upload = {
+  const reading = {
     deviceSn: deviceSerial(runId, i),
     timestamp: deviceTimeMs,
     heart_rate: 70 + (i % 30),
@@ -62,8 +62,16 @@ export function generateSample(runId: string, index: number, runStartMs: number)
     longitude: 121.4737 - i * 1e-5,
   };
   const expected = {} as Record<ComparedColumn, number>;
-  for (const [key, column] of Object.entries(COMPARED_FIELDS)) expected[column] = upload[key as keyof typeof upload] as number;
-  return { index, deviceSn: upload.deviceSn, deviceTimeMs, deviceTimeIso: new Date(deviceTimeMs).toISOString(), upload, expected };
+  for (const [key, column] of Object.entries(COMPARED_FIELDS)) expected[column] = reading[key as keyof typeof reading] as number;
+  return { index, deviceSn: reading.deviceSn, deviceTimeMs, deviceTimeIso: new Date(deviceTimeMs).toISOString(), reading, expected };
+}
+
+/**
+ * The request body of a sample: the reading in a `data` member, as the original's devices and its
+ * own validation tool (`generate_test_health_data()`) send it; both endpoints refuse a flat body.
+ */
+export function uploadBody(sample: ValidationSample): string {
+  return JSON.stringify({ data: sample.reading });
 }
 
 /** Six hex digits: short enough for a readable serial, enough that concurrent runs do not meet. */

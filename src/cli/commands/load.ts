@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
+import { onInterrupt } from '../interrupts.js';
 
 interface LoadFlags {
   target?: string;
@@ -48,7 +49,7 @@ async function loadAction(flags: LoadFlags): Promise<void> {
   const tty = Boolean(process.stderr.isTTY);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  const stopListening = onInterrupt(onSigint);
   try {
     const report = await runLoad({
       target: flags.target,
@@ -66,7 +67,7 @@ async function loadAction(flags: LoadFlags): Promise<void> {
     process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : renderLoadReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     process.exitCode = abort.signal.aborted ? 130 : report.exit_code;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
+import { onInterrupt } from '../interrupts.js';
 
 interface ValidateFlags {
   target?: string;
@@ -22,10 +23,11 @@ interface ValidateFlags {
 }
 
 const EXAMPLE = `
-Sends the same generated health upload to /upload_health_data and /upload_health_data_v2 at once
-(test devices STREAM_TEST_<run>_000.., excluded by check consistency), waits for both rows, and
-compares every field (floats within --tolerance, relative). Each sample is one of: match,
-mismatch, not_persisted, error_old, error_new, timeout.
+Sends the same generated health upload, {"data": {...reading...}} as the original's devices send
+it, to /upload_health_data and /upload_health_data_v2 at once (test devices
+STREAM_TEST_<run>_000.., excluded by check consistency), waits for both rows, and compares every
+field (floats within --tolerance, relative). Each sample is one of: match, mismatch,
+not_persisted, error_old, error_new, timeout.
 
 Exit codes: 0 all samples match, 1 any mismatch / not persisted / error / timeout,
 2 target or database unreachable (nothing sent), 3 fewer than --min-samples, 64 bad flags or no
@@ -70,7 +72,7 @@ async function validateAction(flags: ValidateFlags): Promise<void> {
   const progress = process.stderr.isTTY && !flags.json;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  const stopListening = onInterrupt(onSigint);
   try {
     const report = await runValidation({ sender, rows }, {
       ...options,
@@ -80,7 +82,7 @@ async function validateAction(flags: ValidateFlags): Promise<void> {
     process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : renderValidationReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     process.exitCode = abort.signal.aborted ? 130 : report.exit_code;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopListening();
     await sender.close();
     await rows.close();
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addConnectionOptions } from '../control/connection.js';
 import { processIo } from '../control/io.js';
 import type { StatusFlags } from '../control/status-action.js';
+import { onInterrupt } from '../interrupts.js';
 
 const EXAMPLE = `
 Example:
@@ -24,11 +25,11 @@ export function defineWatch(program: Command): void {
     const { watchAction } = await import('../control/status-action.js');
     const stop = new AbortController();
     const onSigint = () => stop.abort();
-    process.on('SIGINT', onSigint);
+    const stopListening = onInterrupt(onSigint);
     try {
       process.exitCode = await watchAction(options, processIo(), stop.signal);
     } finally {
-      process.off('SIGINT', onSigint);
+      stopListening();
     }
   });
 }

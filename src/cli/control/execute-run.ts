@@ -23,6 +23,7 @@ import { styleFor, type Io } from './io.js';
 import { confirm, ttyManualGate } from './prompts.js';
 import { newRunId } from './run-id.js';
 import { RunView } from './run-view.js';
+import { onInterrupt, type InterruptSignal } from '../interrupts.js';
 
 export interface ExecuteRunInput {
   /** The plan to run; ignored with `resume` (the journal's plan is used). */
@@ -74,18 +75,19 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
   const aborter = new AbortController();
   const signal = input.signal ?? aborter.signal;
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (name: InterruptSignal) => {
     interrupts++;
     if (interrupts === 1) {
       view.pause();
-      io.err('interrupted: restoring the starting ratio before exiting (Ctrl-C again to leave at once)');
-      aborter.abort();
+      io.err(`interrupted (${name}): restoring the starting ratio before exiting (Ctrl-C again to leave at once)`);
+      aborter.abort(name);
       view.resume();
     } else {
-      io.err('second Ctrl-C: leaving now; the ratio may NOT be restored - check `streamctl status`');
+      io.err(`second interrupt (${name}): leaving now; the ratio may NOT be restored - check \`streamctl status\``);
       process.exit(ExitCode.Interrupted);
     }
   };
+  let stopListening = () => {};
   try {
     // A step's `load:` goes to the same service the run drives (its ingest endpoints).
     const loadRunner = new HttpLoadRunner({ target, ...(conn.token ? { token: conn.token } : {}) });
@@ -100,7 +102,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     }
     const runId = input.resume ?? newRunId(plan.name);
     const holder = `${runId}@${hostname()}`;
-    if (!input.signal) process.on('SIGINT', onSigint);
+    if (!input.signal) stopListening = onInterrupt(onSignal);
     view.start(`${input.resume ? 'resuming' : 'starting'} ${runId}`);
     const notifier = new WebhookNotifier(plan.webhooks, {
       onFailure: (url, kind, message) => io.err(`warning: webhook ${kind} to ${url} failed: ${message}`),
@@ -133,7 +135,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     return result.exitCode;
   } finally {
     view.stop();
-    process.off('SIGINT', onSigint);
+    stopListening();
     await client.close();
   }
 }

@@ -1,3 +1,4 @@
+import { within } from '../../shared/within.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderPrometheus, PROMETHEUS_CONTENT_TYPE, type PrometheusMetric } from '../metrics/index.js';
 import { sendAdminError, sendJson, sendText } from '../http/respond.js';
@@ -22,6 +23,8 @@ export function healthReport(rt: RuntimeContext) {
   if (rt.breaker.state !== 'closed') problems.push(`stream path circuit breaker is ${rt.breaker.state}`);
   if (!rt.consumers.halted && rt.consumers.running < rt.consumers.size) problems.push(`${rt.consumers.size - rt.consumers.running} consumer(s) not running`);
   for (const kind of RECORD_KINDS) if (rt.monitors[kind].saturated) problems.push(`${STREAMS[kind].stream} backlog at its cap`);
+  const override = rt.ratio.localOverride;
+  if (override) problems.push(`emergency rollback holds on this instance only: the shared ratio in Redis is not 0 yet (${override.error})`);
   const status = rt.state === 'starting' ? 'not_initialised' : problems.length === 0 ? 'healthy' : 'degraded';
   return {
     healthy: status === 'healthy',
@@ -34,6 +37,7 @@ export function healthReport(rt: RuntimeContext) {
     circuit_breaker: { state: rt.breaker.state, trips: rt.breaker.tripCount },
     consumers: { running: rt.consumers.running, total: rt.consumers.size, halted: rt.consumers.halted },
     traditional_queue: { queued: rt.queue.length },
+    ...(override ? { local_override: { ratio: override.ratio, since: new Date(override.sinceMs).toISOString(), error: override.error } } : {}),
   };
 }
 
@@ -42,9 +46,18 @@ export function streamHealth(rt: RuntimeContext, res: ServerResponse): void {
   sendJson(res, report.healthy ? 200 : 503, report);
 }
 
-export function streamStats(rt: RuntimeContext, res: ServerResponse): void {
+/** How long a stats request waits for a fresh XINFO before it answers with the last snapshot. */
+const FRESH_STATS_MS = 1_000;
+
+/**
+ * GET /api/stream_stats. Stream info is read at request time, as the original's XINFO per call,
+ * so an entry just added shows in `stream_info`; a Redis that does not answer within 1 s gets the
+ * monitor's last snapshot instead.
+ */
+export async function streamStats(rt: RuntimeContext, res: ServerResponse): Promise<void> {
+  await Promise.all(RECORD_KINDS.map((kind) => within(rt.monitors[kind].check(), FRESH_STATS_MS, () => rt.monitors[kind].snapshot)));
   const consumerStats = rt.consumers.stats();
-  const consumed = Object.values(consumerStats).reduce((sum, s) => sum + s.messages_processed, 0);
+  const consumed = Object.values(consumerStats).reduce((sum, s) => sum + s.processed_messages, 0);
   const consumerErrors = Object.values(consumerStats).reduce((sum, s) => sum + s.errors, 0);
   const streams: Record<string, unknown> = {};
   for (const kind of RECORD_KINDS) {
@@ -66,7 +79,8 @@ export function streamStats(rt: RuntimeContext, res: ServerResponse): void {
         messages_produced: rt.producer.produced,
         messages_consumed: consumed,
         errors: rt.counters.streamErrors + consumerErrors,
-        last_error_time: rt.counters.lastErrorTime === undefined ? null : rt.counters.lastErrorTime / 1000,
+        // HTTP-date text, as the original's Flask serialises its datetime.
+        last_error_time: rt.counters.lastErrorTime === undefined ? null : new Date(rt.counters.lastErrorTime).toUTCString(),
       },
       streams,
     },

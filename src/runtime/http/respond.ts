@@ -2,7 +2,12 @@ import type { ServerResponse } from 'node:http';
 
 const JSON_TYPE = 'application/json';
 
+/**
+ * Writes one JSON answer. A second answer to the same request (a handler finishing after the
+ * admin deadline already answered 503) is dropped, not thrown.
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string | number>): void {
+  if (res.headersSent || res.writableEnded) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': JSON_TYPE,
@@ -13,6 +18,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
+  if (res.headersSent || res.writableEnded) return;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -49,7 +49,21 @@ function acceptTraditional(rt: RuntimeContext, upload: AcceptedUpload, acceptedA
     rt.counters.fallbacks++;
     return { path: 'traditional', failedStream, status: 200, body: acceptedBody(upload.kind, null, { path: 'traditional', message: 'accepted on the batch path while the stream path is unavailable' }) };
   }
-  return { path: 'traditional', failedStream, status: 200, body: { status: 'success', message: 'Data queued for batch processing', records: upload.records } };
+  return { path: 'traditional', failedStream, status: 200, body: batchAcceptedBody(upload) };
+}
+
+/**
+ * The original batch path's answer (`optimized_upload_health_data()` in the reference service):
+ * `{status, message}` for one reading, plus `details` counts for a list. Every element is queued
+ * (none is skipped as a duplicate or refused), so `duplicate` and `error` are 0.
+ */
+function batchAcceptedBody(upload: AcceptedUpload): Record<string, unknown> {
+  if (!Array.isArray(upload.data)) return { status: 'success', message: 'Data queued for batch processing' };
+  return {
+    status: 'success',
+    message: `Batch queued for processing: ${upload.records} records`,
+    details: { success: upload.records, duplicate: 0, error: 0 },
+  };
 }
 
 async function acceptOnStream(rt: RuntimeContext, upload: AcceptedUpload, acceptedAtMs: number): Promise<Outcome> {

@@ -5,8 +5,12 @@ import type { RecordKind } from '../wire-format.js';
 
 export interface AcceptedUpload {
   kind: RecordKind;
-  /** The body as received (trimmed): valid JSON, embedded verbatim in the stream envelope. */
+  /**
+   * The JSON text of the envelope's `data` (spec §2): for health data the body's `data` member,
+   * for device info and events the body as received (trimmed, embedded verbatim).
+   */
   rawData: string;
+  /** The readings: one object, or a list of them. */
   data: unknown;
   deviceSn: string;
   /** Records the upload holds: list elements, or 1. */
@@ -67,26 +71,50 @@ function elementProblem(kind: RecordKind, element: unknown, path: string): strin
   return undefined;
 }
 
+/** What a health body must look like, quoted in every refusal of its shape. */
+export const HEALTH_BODY_SHAPE = 'health data is sent as {"data": {...readings...}} or {"data": [{...}, ...]}';
+
 /**
- * Judges one upload body. Pure, so every rule is tested without a socket. Rejections carry the
- * HTTP status and a message naming the offending field.
+ * The readings of a parsed body and their JSON text. Health data carries them in its `data`
+ * member, as the original's devices send it (`upload_health_data_stream()` in the reference
+ * service); device info and events are the body itself.
+ */
+function readingsOf(kind: RecordKind, body: unknown, bodyText: string): { data: unknown; rawData: string; path: string } | string {
+  if (kind !== 'health_data') {
+    if (typeof body !== 'object' || body === null) return 'body must be a JSON object or a list of objects';
+    return { data: body, rawData: bodyText, path: 'body' };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return `body must be a JSON object: ${HEALTH_BODY_SHAPE}`;
+  if (!Object.hasOwn(body, 'data')) return `body has no "data" member: ${HEALTH_BODY_SHAPE}`;
+  const data = (body as Record<string, unknown>).data;
+  if (typeof data !== 'object' || data === null) return `"data" must be an object or a list of objects: ${HEALTH_BODY_SHAPE}`;
+  return { data, rawData: JSON.stringify(data), path: 'data' };
+}
+
+/**
+ * Judges one upload body (the HTTP request's text). Pure, so every rule is tested without a
+ * socket. Health data must be `{"data": {...}}` or `{"data": [{...}, ...]}`; device info and
+ * events a flat object (a list of them is also taken). Rejections carry the HTTP status (400, or
+ * 413 for a list over MAX_ELEMENTS) and a message naming the offending field.
  */
 export function parseUpload(kind: RecordKind, body: string): UploadVerdict {
-  const rawData = body.trim();
-  if (rawData === '') return reject(400, 'empty or missing JSON body');
-  let data: unknown;
+  const bodyText = body.trim();
+  if (bodyText === '') return reject(400, 'empty or missing JSON body');
+  let parsed: unknown;
   try {
-    data = JSON.parse(rawData);
+    parsed = JSON.parse(bodyText);
   } catch (error) {
     return reject(400, `malformed JSON: ${(error as Error).message.slice(0, 120)}`);
   }
-  if (typeof data !== 'object' || data === null) return reject(400, 'body must be a JSON object or a list of objects');
-  if (depthExceeds(data, MAX_DEPTH)) return reject(400, `body nests deeper than ${MAX_DEPTH} levels`);
+  if (depthExceeds(parsed, MAX_DEPTH)) return reject(400, `body nests deeper than ${MAX_DEPTH} levels`);
+  const readings = readingsOf(kind, parsed, bodyText);
+  if (typeof readings === 'string') return reject(400, readings);
+  const { data, rawData } = readings;
   const elements = Array.isArray(data) ? data : [data];
-  if (elements.length === 0) return reject(400, 'empty list: nothing to upload');
+  if (elements.length === 0) return reject(400, `empty list in ${readings.path}: nothing to upload`);
   if (elements.length > MAX_ELEMENTS) return reject(413, `list of ${elements.length} records is over the limit of ${MAX_ELEMENTS}`);
   for (let i = 0; i < elements.length; i++) {
-    const problem = elementProblem(kind, elements[i], Array.isArray(data) ? `[${i}]` : 'body');
+    const problem = elementProblem(kind, elements[i], Array.isArray(data) ? `${readings.path === 'body' ? '' : readings.path}[${i}]` : readings.path);
     if (problem) return reject(400, problem);
   }
   const deviceSn = uploadSerial(kind, data);

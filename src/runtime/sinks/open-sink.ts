@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
 import { PostgresSink } from './postgres-sink.js';
+import { logSchemaOutcome } from './schema-outcome.js';
 import type { Sink } from './sink.js';
 import { SqliteSink } from './sqlite-sink.js';
 
@@ -15,12 +17,20 @@ export function describeDatabase(database: string | undefined, dataDir: string):
   return { kind: 'sqlite', location: database };
 }
 
-export async function openSink(database: string | undefined, dataDir: string): Promise<Sink> {
+/**
+ * Opens the sink, creating or adopting its tables (adoption-plan.ts); with a logger, says what
+ * that changed, one line per change. Throws UsageError (exit 64) when the database cannot be
+ * adopted; the engine's own error when it cannot be reached.
+ */
+export async function openSink(database: string | undefined, dataDir: string, logger?: Logger): Promise<Sink> {
   const target = describeDatabase(database, dataDir);
   if (target.kind === 'postgres') {
     const sink = new PostgresSink(target.location);
     await sink.open();
+    if (logger && sink.schema) logSchemaOutcome(sink.schema, logger, sink.description);
     return sink;
   }
-  return new SqliteSink(target.location);
+  const sink = new SqliteSink(target.location);
+  if (logger) logSchemaOutcome(sink.schema, logger, sink.description);
+  return sink;
 }

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { RowBatch } from '../records/rows.js';
-import { COLUMNS, TABLES, schemaStatements, type TableKey } from './schema.js';
+import { preparePostgresSchema } from './postgres-schema.js';
+import { COLUMNS, TABLES, valuesWriter, type TableKey, type ValuesWriter } from './schema.js';
+import type { SchemaOutcome } from './schema-outcome.js';
 import type { Sink, WriteResult } from './sink.js';
 
 /** Postgres refuses more than 65,535 bind parameters in one statement; 1,000 rows stays far below. */
@@ -13,6 +15,8 @@ export class PostgresSink implements Sink {
   private readonly pool: pg.Pool;
   private ready: Promise<void> | undefined;
   private closed = false;
+  private outcome: SchemaOutcome | undefined;
+  private writers: Record<TableKey, ValuesWriter> | undefined;
 
   constructor(url: string) {
     this.description = `postgres:${new URL(url).host}${new URL(url).pathname}`;
@@ -20,17 +24,25 @@ export class PostgresSink implements Sink {
     this.pool.on('error', () => undefined);
   }
 
+  /** What opening did to the schema and the time format rows are written in; set once open() resolved. */
+  get schema(): SchemaOutcome | undefined {
+    return this.outcome;
+  }
+
   /**
-   * Creates the tables on first use, so a database that starts later than the service is fine.
-   * One transaction under an advisory lock: concurrent `CREATE TABLE IF NOT EXISTS` of the same
-   * table from two instances starting together fails in PostgreSQL (23505 on pg_type, or 42P07).
+   * Creates or adopts the tables (postgres-schema.ts) on first use, so a database that starts
+   * later than the service is fine. One transaction under an advisory lock: concurrent
+   * `CREATE TABLE` of the same table from two instances starting together fails in PostgreSQL
+   * (23505 on pg_type, or 42P07); under the lock the second finds nothing left to do.
    */
   private ensureSchema(): Promise<void> {
     this.ready ??= (async () => {
-      await this.transaction(async (client) => {
+      const outcome = await this.transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-        for (const statement of schemaStatements('postgres')) await client.query(statement);
+        return preparePostgresSchema(client, this.description);
       });
+      this.writers = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [key, valuesWriter(key, outcome.time)])) as Record<TableKey, ValuesWriter>;
+      this.outcome = outcome;
     })().catch((error) => {
       this.ready = undefined;
       throw error;
@@ -49,10 +61,15 @@ export class PostgresSink implements Sink {
       let total = 0;
       for (const [key, rows] of [['health', batch.health], ['deviceInfo', batch.deviceInfo], ['events', batch.events]] as const) {
         const columns = COLUMNS[key as TableKey];
+        const write = this.writers![key as TableKey];
+        const width = columns.length;
         for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-          const slice = rows.slice(start, start + ROWS_PER_STATEMENT) as unknown as Array<Record<string, unknown>>;
-          const values: unknown[] = [];
-          const tuples = slice.map((row) => `(${columns.map((column) => { values.push(row[column] ?? null); return `$${values.length}`; }).join(', ')})`);
+          const slice = rows.slice(start, start + ROWS_PER_STATEMENT);
+          const values: unknown[] = new Array(width * slice.length);
+          const tuples = slice.map((row, i) => {
+            write(row, values, i * width);
+            return `(${columns.map((_, c) => `$${i * width + c + 1}`).join(', ')})`;
+          });
           const result = await client.query(
             `INSERT INTO ${TABLES[key as TableKey]} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (ingest_id) DO NOTHING`,
             values,

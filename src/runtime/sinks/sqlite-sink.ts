@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RowBatch } from '../records/rows.js';
-import { COLUMNS, TABLES, schemaStatements, valuesWriter, type TableKey, type ValuesWriter } from './schema.js';
+import { COLUMNS, TABLES, valuesWriter, type TableKey, type ValuesWriter } from './schema.js';
+import type { SchemaOutcome } from './schema-outcome.js';
+import { prepareSqliteSchema } from './sqlite-schema.js';
 import type { Sink, WriteResult } from './sink.js';
 
 function writeRows(writer: TableWriter, rows: readonly object[]): number {
@@ -24,7 +26,12 @@ function writeRows(writer: TableWriter, rows: readonly object[]): number {
   return inserted;
 }
 
+/** Opens (creating or adopting, see sqlite-schema.ts) and returns the handle; throws UsageError when it cannot adopt. */
 export function openSqlite(path: string): Database.Database {
+  return openSqliteWithSchema(path).db;
+}
+
+export function openSqliteWithSchema(path: string): { db: Database.Database; schema: SchemaOutcome } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   // WAL lets the consistency check read while consumers write. NORMAL survives a crash of this
@@ -36,8 +43,12 @@ export function openSqlite(path: string): Database.Database {
   // misses. 64 MB keeps a day of index pages hot (23 -> 6 us per row measured on the drain path).
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = memory');
-  for (const statement of schemaStatements('sqlite')) db.exec(statement);
-  return db;
+  try {
+    return { db, schema: prepareSqliteSchema(db, `sqlite:${path}`) };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 /**
@@ -55,20 +66,22 @@ interface TableWriter {
 
 export class SqliteSink implements Sink {
   readonly description: string;
+  /** What opening did to the schema (logged by open-sink.ts) and the time format rows are written in. */
+  readonly schema: SchemaOutcome;
   private readonly db: Database.Database;
   private readonly writeTransaction: (batch: RowBatch) => WriteResult;
   private closed = false;
 
   constructor(path: string) {
     this.description = `sqlite:${path}`;
-    this.db = openSqlite(path);
+    ({ db: this.db, schema: this.schema } = openSqliteWithSchema(path));
     const writers = {} as Record<TableKey, TableWriter>;
     for (const key of Object.keys(TABLES) as TableKey[]) {
       const columns = COLUMNS[key];
       const tuple = `(${columns.map(() => '?').join(', ')})`;
       const insert = (rows: number) =>
         this.db.prepare(`INSERT OR IGNORE INTO ${TABLES[key]} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`);
-      writers[key] = { width: columns.length, write: valuesWriter(key), single: insert(1), chunk: insert(ROWS_PER_STATEMENT) };
+      writers[key] = { width: columns.length, write: valuesWriter(key, this.schema.time), single: insert(1), chunk: insert(ROWS_PER_STATEMENT) };
     }
     this.writeTransaction = this.db.transaction((batch: RowBatch) => {
       let inserted = 0;

@@ -25,14 +25,16 @@ export interface ConsumerStats {
   consumer: string;
   stream: string;
   group: string;
-  messages_processed: number;
+  /** The original's names (`BaseStreamConsumer.stats` in the reference service), which dashboards read. */
+  processed_messages: number;
   records_persisted: number;
-  batches_processed: number;
+  processed_batches: number;
   errors: number;
   dead_lettered: number;
   trimmed_before_consumed: number;
   claimed: number;
-  start_time: number;
+  /** HTTP-date text, as the original's Flask serialises its `datetime` (`Sun, 29 Nov 2026 20:11:54 GMT`). */
+  start_time: string;
   runtime_seconds: number;
   messages_per_second: number;
   running: boolean;
@@ -97,14 +99,14 @@ export class StreamConsumer {
       consumer: this.options.name,
       stream: this.options.definition.stream,
       group: this.options.definition.group,
-      messages_processed: this.counters.processed,
+      processed_messages: this.counters.processed,
       records_persisted: this.counters.persisted,
-      batches_processed: this.counters.batches,
+      processed_batches: this.counters.batches,
       errors: this.counters.errors,
       dead_lettered: this.counters.deadLettered,
       trimmed_before_consumed: this.counters.trimmed,
       claimed: this.counters.claimed,
-      start_time: this.startedAt / 1000,
+      start_time: new Date(this.startedAt).toUTCString(),
       runtime_seconds: Math.round(runtime * 10) / 10,
       messages_per_second: runtime > 0 ? Math.round((this.counters.processed / runtime) * 10) / 10 : 0,
       running: this.running,

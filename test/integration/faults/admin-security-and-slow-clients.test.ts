@@ -43,7 +43,7 @@ describe('the admin token', () => {
     const allowed = await service.post('/api/stream_traffic_ratio', { ratio: 0.2 }, { authorization: `Bearer ${TOKEN}` });
     expect(allowed.status).toBe(200);
     expect((await service.get('/api/stream_metrics')).status).toBe(200);
-    expect((await service.post('/upload_health_data_v2', { deviceSn: 'TOKEN_FREE_INGEST', heart_rate: 1 })).status).toBe(200);
+    expect((await service.post('/upload_health_data_v2', { data: { deviceSn: 'TOKEN_FREE_INGEST', heart_rate: 1 } })).status).toBe(200);
   });
 
   it('is required to bind a non-loopback address, unless --insecure', async () => {
@@ -78,7 +78,7 @@ describe('slow clients', () => {
 
   it('cuts off a client that never finishes its body, and stores nothing', async () => {
     const before = service.count('user_health_data');
-    const { answer } = await slowRequest(['POST /upload_health_data_v2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"deviceSn":']);
+    const { answer } = await slowRequest(['POST /upload_health_data_v2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"data":{"deviceSn":']);
     expect(answer).toMatch(/^HTTP\/1.1 408 /);
     expect(service.count('user_health_data')).toBe(before);
   });

@@ -50,7 +50,7 @@ describe('a backlog pushed past the cap with the consumers stopped', () => {
     let refused = 0;
     let retryAfter: string | null = null;
     for (let i = 0; i < 150; i++) {
-      const response = await service.post('/upload_health_data_v2', { deviceSn: `CAP_${i}`, heart_rate: 60 });
+      const response = await service.post('/upload_health_data_v2', { data: { deviceSn: `CAP_${i}`, heart_rate: 60 } });
       if (response.status === 200) accepted++;
       if (response.status === 503) {
         refused++;
@@ -66,13 +66,13 @@ describe('a backlog pushed past the cap with the consumers stopped', () => {
     expect((await backlog()).unconsumed).toBeGreaterThanOrEqual(accepted);
     await service.post('/api/stream_traffic_ratio', { ratio: 1 });
     await eventually(() => service.count('user_health_data', "device_sn LIKE 'CAP_%'") === accepted, { timeoutMs: 20_000 });
-    await eventually(async () => (await service.post('/upload_health_data_v2', { deviceSn: 'CAP_AFTER', heart_rate: 1 })).status === 200);
+    await eventually(async () => (await service.post('/upload_health_data_v2', { data: { deviceSn: 'CAP_AFTER', heart_rate: 1 } })).status === 200);
   });
 
   it('counts entries another writer trimmed before any consumer read them, instead of skipping them in silence', async () => {
     await service.post('/api/emergency_rollback', { drain: false });
     await eventually(async () => (await service.get('/api/stream_health')).json.consumers.running === 0);
-    for (let i = 0; i < 12; i++) await service.post('/upload_health_data_v2', { deviceSn: `TRIMMED_${i}`, heart_rate: 60 });
+    for (let i = 0; i < 12; i++) await service.post('/upload_health_data_v2', { data: { deviceSn: `TRIMMED_${i}`, heart_rate: 60 } });
     // An operator (or a producer using plain MAXLEN) trims everything away.
     await redis.xtrim('health_data_stream', 'MAXLEN', 0);
     await service.post('/api/stream_traffic_ratio', { ratio: 1 });
@@ -84,6 +84,6 @@ describe('a backlog pushed past the cap with the consumers stopped', () => {
     expect((await service.get('/metrics')).text).toMatch(/streamctl_trimmed_unconsumed_total\{stream="health_data_stream"\} 12/);
     // The phantom lag left by the lost entries must not read as a backlog and turn uploads away.
     expect((await backlog()).unconsumed).toBeLessThan(12);
-    expect((await service.post('/upload_health_data_v2', { deviceSn: 'AFTER_TRIM', heart_rate: 1 })).status).toBe(200);
+    expect((await service.post('/upload_health_data_v2', { data: { deviceSn: 'AFTER_TRIM', heart_rate: 1 } })).status).toBe(200);
   });
 });

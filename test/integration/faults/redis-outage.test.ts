@@ -23,7 +23,7 @@ function steadyLoad(service: TestService, prefix: string) {
   const workers = Array.from({ length: 8 }, async () => {
     while (!stop) {
       const i = sequence++;
-      const response = await service.post('/upload_health_data_v2', { deviceSn: `${prefix}_${i}`, heart_rate: 60 });
+      const response = await service.post('/upload_health_data_v2', { data: { deviceSn: `${prefix}_${i}`, heart_rate: 60 } });
       tally.byStatus.set(response.status, (tally.byStatus.get(response.status) ?? 0) + 1);
       if (response.status === 200) tally.accepted++;
       await new Promise((r) => setTimeout(r, 2));
@@ -47,7 +47,7 @@ describe('a Redis outage during load', () => {
       return h.status === 503 ? h : undefined;
     });
     expect(health.json.status).toBe('degraded');
-    const during = await service.post('/upload_health_data_v2', { deviceSn: 'DURING_OUTAGE', heart_rate: 60 });
+    const during = await service.post('/upload_health_data_v2', { data: { deviceSn: 'DURING_OUTAGE', heart_rate: 60 } });
     expect(during.status).toBe(200);
     expect(during.headers.get('x-streamctl-path')).toBe('traditional');
     await new Promise((r) => setTimeout(r, 1_000));
@@ -55,7 +55,7 @@ describe('a Redis outage during load', () => {
     const revived: EmbeddedRedis = await startEmbeddedRedis({ dir: redis.dir, port: redis.port, appendonly: true });
     started.push(revived);
     await eventually(async () => (await service.get('/api/stream_health')).status === 200, { timeoutMs: 20_000 });
-    await eventually(async () => (await service.post('/upload_health_data_v2', { deviceSn: 'AFTER_OUTAGE', heart_rate: 60 })).headers.get('x-streamctl-path') === 'stream', { timeoutMs: 10_000 });
+    await eventually(async () => (await service.post('/upload_health_data_v2', { data: { deviceSn: 'AFTER_OUTAGE', heart_rate: 60 } })).headers.get('x-streamctl-path') === 'stream', { timeoutMs: 10_000 });
     await load.stop();
 
     const serverErrors = [...load.tally.byStatus].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
@@ -77,7 +77,7 @@ describe('a Redis outage during load', () => {
     started.push(redis);
     const service = await starting;
     started.push(service);
-    expect((await service.post('/upload_health_data_v2', { deviceSn: 'LATE_REDIS', heart_rate: 1 })).status).toBe(200);
+    expect((await service.post('/upload_health_data_v2', { data: { deviceSn: 'LATE_REDIS', heart_rate: 1 } })).status).toBe(200);
     await eventually(() => service.count('user_health_data', "device_sn = 'LATE_REDIS'") === 1);
   });
 });

@@ -22,7 +22,7 @@ describe('a database that refuses writes at shutdown', () => {
     const admin = new Database(join(dataDir, 'streamctl.db'));
     admin.exec("CREATE TRIGGER outage BEFORE INSERT ON user_health_data WHEN NEW.device_sn LIKE 'SPILL_%' BEGIN SELECT RAISE(ABORT, 'simulated outage'); END");
     for (let i = 0; i < 5; i++) {
-      const response = await first.post('/upload_health_data', { deviceSn: `SPILL_${i}`, heart_rate: 60 + i });
+      const response = await first.post('/upload_health_data', { data: { deviceSn: `SPILL_${i}`, heart_rate: 60 + i } });
       expect(response.json.status).toBe('success');
     }
     const { unflushed } = await first.close();

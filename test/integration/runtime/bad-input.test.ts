@@ -32,7 +32,11 @@ async function streamLength(): Promise<number> {
   return stats.stream_stats.manager_stats.messages_produced;
 }
 
-/** [what, body, status, applies to health endpoints only] */
+/**
+ * [what, body, status, applies to health endpoints only]. The bodies are flat, as device info and
+ * events are sent; health endpoints get each one inside `{"data": ...}` (see `bodyFor`), so every
+ * rule is exercised behind the member the original's health body carries.
+ */
 const BAD_BODIES: Array<[string, string | Buffer, number, boolean?]> = [
   ['malformed JSON', '{"deviceSn": "X", "heart_rate": 7', 400],
   ['truncated JSON', '[{"deviceSn":"X"},', 400],
@@ -51,16 +55,37 @@ const BAD_BODIES: Array<[string, string | Buffer, number, boolean?]> = [
   ['a body over the cap', JSON.stringify({ deviceSn: 'X', sleepData: 'z'.repeat(100_000) }), 413],
 ];
 
+/** Health bodies without the original's `data` member (or with a useless one), sent as they are. */
+const BAD_HEALTH_SHAPES: Array<[string, string]> = [
+  ['a flat reading', '{"deviceSn":"X","heart_rate":70}'],
+  ['a flat list of readings', '[{"deviceSn":"X","heart_rate":70}]'],
+  ['data: null', '{"data":null}'],
+  ['data: a string', '{"data":"x"}'],
+  ['data: an empty list', '{"data":[]}'],
+];
+
+const isHealth = (path: string) => path.startsWith('/upload_health_data');
+
+/** The body as a health endpoint must receive it, `{"data": <body>}`; other endpoints take it flat. */
+function bodyFor(path: string, body: string | Buffer): string | Buffer {
+  return isHealth(path) ? Buffer.concat([Buffer.from('{"data":'), Buffer.from(body), Buffer.from('}')]) : body;
+}
+
 describe('hostile input on the ingest endpoints', () => {
   for (const path of ['/upload_health_data_v2', '/upload_health_data', '/upload_device_info_v2', '/upload_common_event']) {
     it(`${path}: every bad body gets a 4xx JSON error and stores nothing`, async () => {
       const rowsBefore = storedRows();
       const producedBefore = await streamLength();
       for (const [what, body, status, healthOnly] of BAD_BODIES) {
-        if (healthOnly && !path.includes('health')) continue;
-        const response = await rawPost(path, body, { 'content-type': 'application/json' });
+        if (healthOnly && !isHealth(path)) continue;
+        const response = await rawPost(path, bodyFor(path, body), { 'content-type': 'application/json' });
         expect(response.status, what).toBe(status);
         expect(JSON.parse(response.body), what).toEqual({ status: 'error', message: expect.any(String) });
+      }
+      for (const [what, body] of isHealth(path) ? BAD_HEALTH_SHAPES : []) {
+        const response = await rawPost(path, body, { 'content-type': 'application/json' });
+        expect(response.status, what).toBe(400);
+        expect(JSON.parse(response.body), what).toEqual({ status: 'error', message: expect.stringContaining('data') });
       }
       await new Promise((r) => setTimeout(r, 400));
       expect(storedRows()).toBe(rowsBefore);
@@ -78,7 +103,7 @@ describe('hostile input on the ingest endpoints', () => {
     const response = await rawPost('/upload_device_info_v2', body.replace('deviceSn', 'SerialNumber'), { 'content-type': 'application/json' });
     expect(response.status).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const health = await rawPost('/upload_health_data_v2', body, { 'content-type': 'application/json' });
+    const health = await rawPost('/upload_health_data_v2', bodyFor('/upload_health_data_v2', body), { 'content-type': 'application/json' });
     expect(health.status).toBe(200);
   });
 });

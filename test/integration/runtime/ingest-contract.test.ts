@@ -10,11 +10,12 @@ afterAll(async () => {
   await service?.cleanup();
 });
 
+// Health readings travel in the body's `data` member, as the original's devices send them.
 const health = { deviceSn: 'CONTRACT_1', heart_rate: 72, blood_oxygen: 98, body_temperature: 36.6, blood_pressure_systolic: 120, blood_pressure_diastolic: 80, step: 1200, timestamp: 1764000000 };
 
 describe('v2 ingest endpoints (spec §2)', () => {
   it('accepts health data with the spec shape, processing=async, and persists it as stream_v2', async () => {
-    const response = await service.post('/upload_health_data_v2', health);
+    const response = await service.post('/upload_health_data_v2', { data: health });
     expect(response.status).toBe(200);
     expect(response.json).toEqual({ status: 'accepted', stream_id: expect.stringMatching(/^\d+-\d+$/), message: expect.any(String), processing: 'async' });
     const rows = await eventually(() => service.rows<any>("SELECT * FROM user_health_data WHERE device_sn = 'CONTRACT_1'").at(0));
@@ -43,7 +44,7 @@ describe('v2 ingest endpoints (spec §2)', () => {
 
   it('persists every element of a list upload, each with its own device time', async () => {
     const list = [0, 1, 2, 3, 4].map((i) => ({ deviceSn: 'CONTRACT_LIST', heart_rate: 60 + i, timestamp: 1764000000 + i * 60 }));
-    const response = await service.post('/upload_health_data_v2', list);
+    const response = await service.post('/upload_health_data_v2', { data: list });
     expect(response.status).toBe(200);
     const rows = await eventually(() => {
       const found = service.rows<any>("SELECT * FROM user_health_data WHERE device_sn = 'CONTRACT_LIST' ORDER BY heart_rate");
@@ -61,12 +62,21 @@ describe('v2 ingest endpoints (spec §2)', () => {
       expect(response.json).toEqual({ status: 'error', message: expect.any(String) });
     }
   });
+
+  it('refuses a flat health body (no `data` member) on both endpoints with 400 naming the shape', async () => {
+    for (const path of ['/upload_health_data_v2', '/upload_health_data']) {
+      const response = await service.post(path, { deviceSn: 'CONTRACT_FLAT', heart_rate: 70 });
+      expect(response.status, path).toBe(400);
+      expect(response.json).toEqual({ status: 'error', message: expect.stringContaining('has no "data" member') });
+    }
+    expect(service.count('user_health_data', "device_sn = 'CONTRACT_FLAT'")).toBe(0);
+  });
 });
 
 describe('legacy endpoints routed by the ratio (spec §3)', () => {
   it('at ratio 0 every legacy kind takes the batch path and answers success', async () => {
     for (const [path, body, table] of [
-      ['/upload_health_data', { deviceSn: 'LEGACY_1', heart_rate: 70 }, 'user_health_data'],
+      ['/upload_health_data', { data: { deviceSn: 'LEGACY_1', heart_rate: 70 } }, 'user_health_data'],
       ['/upload_device_info', { SerialNumber: 'LEGACY_1', battery: 10 }, 'user_device_info'],
       ['/upload_common_event', { deviceSn: 'LEGACY_1', eventType: 'sos' }, 'user_common_event'],
     ] as const) {
@@ -78,9 +88,17 @@ describe('legacy endpoints routed by the ratio (spec §3)', () => {
     }
   });
 
+  it('answers the batch path in the original\'s shape: details counts for a list only', async () => {
+    const one = await service.post('/upload_health_data', { data: { deviceSn: 'LEGACY_3', heart_rate: 70 } });
+    expect(one.json).toEqual({ status: 'success', message: expect.any(String) });
+    const list = await service.post('/upload_health_data', { data: [{ deviceSn: 'LEGACY_3', heart_rate: 71 }, { deviceSn: 'LEGACY_3', heart_rate: 72 }] });
+    expect(list.json).toEqual({ status: 'success', message: expect.any(String), details: { success: 2, duplicate: 0, error: 0 } });
+    await eventually(() => service.count('user_health_data', "device_sn = 'LEGACY_3' AND upload_method = 'optimized'") === 3);
+  });
+
   it('at ratio 1 the legacy endpoint takes the stream path and answers accepted', async () => {
     expect((await service.post('/api/stream_traffic_ratio', { ratio: 1 })).status).toBe(200);
-    const response = await service.post('/upload_health_data', { deviceSn: 'LEGACY_2', heart_rate: 70 });
+    const response = await service.post('/upload_health_data', { data: { deviceSn: 'LEGACY_2', heart_rate: 70 } });
     expect(response.json.status).toBe('accepted');
     expect(response.headers.get('x-streamctl-path')).toBe('stream');
     await eventually(() => service.count('user_health_data', "device_sn = 'LEGACY_2' AND upload_method = 'stream_v2'") === 1);

@@ -16,7 +16,7 @@ async function burst(prefix: string, count: number, concurrency = 25): Promise<n
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count) {
       const i = next++;
-      const response = await service.post('/upload_health_data', { deviceSn: `${prefix}_${i}`, heart_rate: 60 });
+      const response = await service.post('/upload_health_data', { data: { deviceSn: `${prefix}_${i}`, heart_rate: 60 } });
       if (response.status === 200) accepted++;
     }
   }));
@@ -31,7 +31,7 @@ describe('emergency rollback', () => {
     expect(rollback.json).toMatchObject({ success: true, traffic_ratio: 0, consumers_stopped: false, draining: true });
     expect((await service.get('/api/stream_traffic_ratio')).json.current_ratio).toBe(0);
     await eventually(() => service.count('user_health_data', "device_sn LIKE 'DRAIN_%'") === accepted, { timeoutMs: 20_000 });
-    const next = await service.post('/upload_health_data', { deviceSn: 'AFTER_ROLLBACK', heart_rate: 60 });
+    const next = await service.post('/upload_health_data', { data: { deviceSn: 'AFTER_ROLLBACK', heart_rate: 60 } });
     expect(next.headers.get('x-streamctl-path')).toBe('traditional');
     const audit = (await service.get('/api/audit?limit=1')).json.entries[0];
     expect(audit).toMatchObject({ action: 'rollback', new: 0, reason: 'error rate 3.2% > 1%' });
@@ -41,7 +41,7 @@ describe('emergency rollback', () => {
     const halt = await service.post('/api/emergency_rollback', { drain: false });
     expect(halt.json).toMatchObject({ consumers_stopped: true, draining: false });
     await eventually(async () => (await service.get('/api/stream_health')).json.consumers.running === 0);
-    const kept = await service.post('/upload_health_data_v2', { deviceSn: 'HALTED_1', heart_rate: 60 });
+    const kept = await service.post('/upload_health_data_v2', { data: { deviceSn: 'HALTED_1', heart_rate: 60 } });
     expect(kept.status).toBe(200);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(service.count('user_health_data', "device_sn = 'HALTED_1'")).toBe(0);
@@ -55,7 +55,7 @@ describe('chaos (--enable-chaos)', () => {
     await service.post('/api/stream_traffic_ratio', { ratio: 1 });
     const set = await service.post('/api/chaos', { stream_error_rate: 1 });
     expect(set.json).toEqual({ success: true, chaos: { stream_error_rate: 1, stream_extra_latency_ms: 0 } });
-    const failed = await service.post('/upload_health_data_v2', { deviceSn: 'CHAOS_1', heart_rate: 1 });
+    const failed = await service.post('/upload_health_data_v2', { data: { deviceSn: 'CHAOS_1', heart_rate: 1 } });
     expect(failed.status).toBe(500);
     expect(failed.json).toEqual({ status: 'error', message: expect.stringContaining('chaos') });
     const metrics = (await service.get('/api/stream_metrics')).json;
@@ -63,7 +63,7 @@ describe('chaos (--enable-chaos)', () => {
     expect(metrics.summary.stream.error_rate).toBeGreaterThan(0);
     await service.post('/api/chaos', { stream_error_rate: 0, stream_extra_latency_ms: 150 });
     const started = Date.now();
-    const slow = await Promise.all(Array.from({ length: 30 }, (_, i) => service.post('/upload_health_data_v2', { deviceSn: `CHAOS_2_${i}`, heart_rate: 1 })));
+    const slow = await Promise.all(Array.from({ length: 30 }, (_, i) => service.post('/upload_health_data_v2', { data: { deviceSn: `CHAOS_2_${i}`, heart_rate: 1 } })));
     expect(slow.every((r) => r.status === 200)).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect((await service.get('/api/stream_metrics')).json.summary.stream.p99_response_time).toBeGreaterThanOrEqual(150);

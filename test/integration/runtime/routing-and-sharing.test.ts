@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 async function pathOf(service: TestService, deviceSn: string): Promise<string> {
-  const response = await service.post('/upload_health_data', { deviceSn, heart_rate: 70 });
+  const response = await service.post('/upload_health_data', { data: { deviceSn, heart_rate: 70 } });
   expect(response.status).toBe(200);
   return response.headers.get('x-streamctl-path')!;
 }
@@ -61,8 +61,8 @@ describe('the ratio is shared by every instance on one Redis', () => {
   });
 
   it('metrics are aggregated across instances', async () => {
-    await a.post('/upload_health_data_v2', { deviceSn: 'AGG_A', heart_rate: 1 });
-    await b.post('/upload_health_data_v2', { deviceSn: 'AGG_B', heart_rate: 1 });
+    await a.post('/upload_health_data_v2', { data: { deviceSn: 'AGG_A', heart_rate: 1 } });
+    await b.post('/upload_health_data_v2', { data: { deviceSn: 'AGG_B', heart_rate: 1 } });
     const metrics = await eventually(async () => {
       const m = (await a.get('/api/stream_metrics')).json;
       return m.instances === 2 ? m : undefined;

@@ -58,11 +58,18 @@ describe('wire compatibility with the original service (spec §2)', () => {
     expect(Math.abs(envelope.timestamp * 1000 - Number(map.timestamp))).toBeLessThan(1);
   });
 
+  it('puts a health upload\'s readings (its `data` member) in the envelope\'s data, as the original does', async () => {
+    const response = await service.post('/upload_health_data_v2', { data: { deviceSn: 'WIRE_H', heart_rate: 61 } });
+    const [[, fields]] = (await redis.xrange('health_data_stream', response.json.stream_id, response.json.stream_id)) as Array<[string, string[]]>;
+    const envelope = JSON.parse(fields[fields.indexOf('payload') + 1]!);
+    expect(envelope).toEqual({ data: { deviceSn: 'WIRE_H', heart_rate: 61 }, device_sn: 'WIRE_H', message_type: 'health_data', timestamp: expect.any(Number), api_version: 'v2' });
+  });
+
   it('dead-letters an entry that can never be persisted while its batch-mates are stored', async () => {
     const now = Date.now();
     await redis.xadd('health_data_stream', '*', 'timestamp', String(now), 'uuid', randomUUID(), 'payload', pythonPayload({ heart_rate: 1 }, '', 'health_data', now / 1000), 'message_type', 'health_data');
     await redis.xadd('health_data_stream', '*', 'timestamp', String(now), 'uuid', randomUUID(), 'payload', '{not json', 'message_type', 'health_data');
-    await service.post('/upload_health_data_v2', { deviceSn: 'MATE_1', heart_rate: 60 });
+    await service.post('/upload_health_data_v2', { data: { deviceSn: 'MATE_1', heart_rate: 60 } });
     await eventually(() => service.count('user_health_data', "device_sn = 'MATE_1'") === 1);
     const letters = (await eventually(async () => {
       const found = (await redis.xrange('health_data_stream:dlq', '-', '+')) as Array<[string, string[]]>;

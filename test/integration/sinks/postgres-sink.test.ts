@@ -84,7 +84,9 @@ describe('PostgresSink against a real PostgreSQL', () => {
     expect(sink.description).toMatch(/^postgres:127\.0\.0\.1:\d+\/streamctl_test$/);
     // No open(): the first write creates the tables.
     expect(await sink.write(batch)).toEqual({ inserted: 5, alreadyStored: 0 });
-    expect(await tables()).toEqual(['user_common_event', 'user_device_info', 'user_health_data']);
+    // streamctl_settings records the time format (iso-utc for a database serve creates).
+    expect(await tables()).toEqual(['streamctl_settings', 'user_common_event', 'user_device_info', 'user_health_data']);
+    expect(await rows('SELECT name, value FROM streamctl_settings')).toEqual([{ name: 'time_format', value: 'iso-utc' }]);
     const uniques = await rows<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE 'CREATE UNIQUE INDEX%(ingest_id)'");
     expect(uniques).toHaveLength(3);
 

@@ -79,10 +79,10 @@ function notOk(doc: ConsistencyDocument) {
 describe('streamctl serve --database postgres://', () => {
   it('persists uploads of all three kinds from the v2 and the legacy endpoints, with their upload_method', async () => {
     const uploads: Array<[string, unknown]> = [
-      ['/upload_health_data_v2', { deviceSn: 'PGS_H_V2', heart_rate: 72, blood_oxygen: 98, body_temperature: 36.6, step: 1200, latitude: 31.2304, timestamp: DEVICE_TIME }],
+      ['/upload_health_data_v2', { data: { deviceSn: 'PGS_H_V2', heart_rate: 72, blood_oxygen: 98, body_temperature: 36.6, step: 1200, latitude: 31.2304, timestamp: DEVICE_TIME } }],
       ['/upload_device_info_v2', { SerialNumber: 'PGS_D_V2', battery: 81, firmware: '2.1.0' }],
       ['/upload_common_event_v2', { deviceSn: 'PGS_E_V2', eventType: 'fall_detected', level: 3, timestamp: DEVICE_TIME }],
-      ['/upload_health_data', { deviceSn: 'PGS_H_LEGACY', heart_rate: 65, blood_oxygen: 97, body_temperature: 36.4, step: 10, timestamp: DEVICE_TIME }],
+      ['/upload_health_data', { data: { deviceSn: 'PGS_H_LEGACY', heart_rate: 65, blood_oxygen: 97, body_temperature: 36.4, step: 10, timestamp: DEVICE_TIME } }],
       ['/upload_device_info', { SerialNumber: 'PGS_D_LEGACY', battery: 40, firmware: '1.9.3' }],
       ['/upload_common_event', { deviceSn: 'PGS_E_LEGACY', eventType: 'sos', level: 5, timestamp: DEVICE_TIME }],
     ];
@@ -91,7 +91,9 @@ describe('streamctl serve --database postgres://', () => {
       expect(response.status, path).toBe(200);
       if (path.endsWith('_v2')) {
         expect(response.json.status).toBe('accepted');
-        const device = (body as { deviceSn?: string; SerialNumber?: string }).deviceSn ?? (body as { SerialNumber: string }).SerialNumber;
+        // Health readings are the body's `data` member; device info and events are the body.
+        const reading = ((body as { data?: unknown }).data ?? body) as { deviceSn?: string; SerialNumber?: string };
+        const device = reading.deviceSn ?? reading.SerialNumber!;
         accepted.set(device, response.json.stream_id);
       } else {
         expect(response.headers.get('x-streamctl-path')).toBe('traditional');
@@ -179,7 +181,7 @@ describe('streamctl serve --database postgres://', () => {
     // Halt the consumers so the poison and its mates are read by one XREADGROUP: one batch.
     await service.context.consumers.stop();
     const send = async (deviceSn: string, extra: Record<string, unknown> = {}) => {
-      const response = await service.post('/upload_health_data_v2', { deviceSn, heart_rate: 70, timestamp: DEVICE_TIME + 60, ...extra });
+      const response = await service.post('/upload_health_data_v2', { data: { deviceSn, heart_rate: 70, timestamp: DEVICE_TIME + 60, ...extra } });
       expect(response.status).toBe(200);
       accepted.set(deviceSn, response.json.stream_id);
     };

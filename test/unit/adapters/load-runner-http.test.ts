@@ -16,7 +16,7 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      seen.push({ path: req.url ?? '', device: (JSON.parse(body) as { deviceSn: string }).deviceSn });
+      seen.push({ path: req.url ?? '', device: (JSON.parse(body) as { data: { deviceSn: string } }).data.deviceSn });
       res.writeHead(seen.length % 7 === 0 ? 500 : 200, { 'content-type': 'application/json' }).end('{}');
     });
   });

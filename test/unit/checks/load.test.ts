@@ -4,6 +4,7 @@ import { HISTOGRAM_RELATIVE_ERROR, LatencyHistogram } from '../../../src/checks/
 import { mixPicker, parseMix } from '../../../src/checks/load/mix.js';
 import { runLoadWith, type LoadClock } from '../../../src/checks/load/engine.js';
 import { loadBody } from '../../../src/checks/load/bodies.js';
+import { parseUpload } from '../../../src/runtime/ingest/parse-upload.js';
 
 describe('latency histogram', () => {
   it('reports quantiles never below the exact value and at most 1/64 above', () => {
@@ -39,10 +40,16 @@ describe('mix', () => {
   });
   it('never gives one device two readings with the same time', () => {
     const keys = Array.from({ length: 5000 }, (_, i) => {
-      const b = JSON.parse(loadBody('health', 'L_', 7, i, 1_700_000_000_000)) as { deviceSn: string; timestamp: number };
-      return `${b.deviceSn}\u0000${b.timestamp}`;
+      const { data } = JSON.parse(loadBody('health', 'L_', 7, i, 1_700_000_000_000)) as { data: { deviceSn: string; timestamp: number } };
+      return `${data.deviceSn}\u0000${data.timestamp}`;
     });
     expect(new Set(keys).size).toBe(keys.length);
+  });
+  it('sends health in the original\'s {"data": {...}} body, device info and events flat', () => {
+    expect(parseUpload('health_data', loadBody('health', 'L_', 7, 3, 0))).toMatchObject({ ok: true, upload: { deviceSn: 'L_000003', records: 1 } });
+    expect(JSON.parse(loadBody('health', 'L_', 7, 3, 0))).toEqual({ data: expect.objectContaining({ deviceSn: 'L_000003', heart_rate: 63 }) });
+    expect(parseUpload('device_info', loadBody('device', 'L_', 7, 3, 0))).toMatchObject({ ok: true, upload: { deviceSn: 'L_000003' } });
+    expect(parseUpload('common_event', loadBody('event', 'L_', 7, 3, 0))).toMatchObject({ ok: true, upload: { deviceSn: 'L_000003' } });
   });
 });
 

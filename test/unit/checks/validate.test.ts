@@ -2,25 +2,32 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { nearlyEqual } from '../../../src/checks/validate/compare.js';
 import { classifySample, type SideOutcome, type StoredRow } from '../../../src/checks/validate/classify.js';
-import { generateSample, deviceSerial } from '../../../src/checks/validate/samples.js';
+import { generateSample, deviceSerial, uploadBody } from '../../../src/checks/validate/samples.js';
 import { buildValidationReport } from '../../../src/checks/validate/report.js';
 import { uploadToRows } from '../../../src/runtime/records/to-rows.js';
+import { parseUpload } from '../../../src/runtime/ingest/parse-upload.js';
 
 const ok = (answer: string): SideOutcome => ({ result: 'ok', status: 200, answer, latencyMs: 5 });
 const sample = generateSample('abc123', 7, Date.parse('2024-05-01T12:00:00Z'));
 
 /** The row the runtime itself would store for the sample, so the comparison is against real mapping. */
 function stored(method: 'optimized' | 'stream_v2', patch: Record<string, unknown> = {}): StoredRow {
-  const [row] = uploadToRows('health_data', sample.upload, { ingestKey: `${method}-key`, acceptedAtMs: Date.parse('2024-05-01T12:00:01Z'), uploadMethod: method }).health;
+  const [row] = uploadToRows('health_data', sample.reading, { ingestKey: `${method}-key`, acceptedAtMs: Date.parse('2024-05-01T12:00:01Z'), uploadMethod: method }).health;
   return { ...row!, ...patch } as unknown as StoredRow;
 }
 
 describe('validate samples and comparison', () => {
   it('generates spec §2 test devices with the prefix and a unique device time', () => {
     expect(sample.deviceSn).toBe('STREAM_TEST_abc123_007');
-    expect(sample.upload).toMatchObject({ heart_rate: 77, blood_oxygen: 97, body_temperature: 37.5, step: 1700 });
+    expect(sample.reading).toMatchObject({ heart_rate: 77, blood_oxygen: 97, body_temperature: 37.5, step: 1700 });
     expect(deviceSerial('abc123', 107)).toBe('STREAM_TEST_abc123_007');
     expect(generateSample('abc123', 107, 0).deviceTimeMs).not.toBe(sample.deviceTimeMs);
+  });
+
+  it('sends the reading in the original\'s {"data": {...}} body, which serve takes as that reading', () => {
+    expect(JSON.parse(uploadBody(sample))).toEqual({ data: sample.reading });
+    const verdict = parseUpload('health_data', uploadBody(sample));
+    expect(verdict).toMatchObject({ ok: true, upload: { deviceSn: 'STREAM_TEST_abc123_007', records: 1, data: sample.reading } });
   });
 
   it('compares floats within a relative tolerance, never NaN', () => {
