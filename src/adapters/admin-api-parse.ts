@@ -23,6 +23,7 @@ const metricsSchema = z.looseObject({
 const rollbackSchema = z.looseObject({
   success: z.boolean(), rollback_time: z.string().optional(), traffic_ratio: optNum,
   consumers_stopped: z.boolean().optional(), draining: z.boolean().optional(), message: z.string().optional(), error: z.string().optional(),
+  local_override: z.boolean().optional(),
 });
 const backlogSchema = z.looseObject({ lag: optNum, pending: optNum, oldest_pending_ms: optNum, dead_letters: optNum, trimmed_unconsumed: optNum });
 const statsSchema = z.looseObject({
@@ -97,6 +98,8 @@ export function parseRollback(body: unknown, status: number): RollbackReply {
   if (r.draining !== undefined) reply.draining = r.draining;
   if (r.message !== undefined) reply.message = r.message;
   if (r.error !== undefined) reply.error = r.error;
+  if (r.local_override === true) reply.localOnly = true;
+  reply.httpStatus = status;
   return reply;
 }
 

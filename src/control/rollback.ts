@@ -8,6 +8,11 @@ export interface VerifiedRollback {
   reply: RollbackReply | null;
   /** True when the emergency endpoint did not get the ratio to 0 and a plain `set ratio 0` was tried. */
   fallbackUsed: boolean;
+  /**
+   * True when the instance that answered holds 0 but said the shared ratio could not be written
+   * (Redis down or silent): other instances of the service may still route to the stream.
+   */
+  localOnly: boolean;
   errors: string[];
 }
 
@@ -27,22 +32,26 @@ export async function verifiedRollback(traffic: TrafficControl, clock: Clock, re
   let reply: RollbackReply | null = null;
   try {
     reply = await traffic.emergencyRollback(reason);
-    if (!reply.success) errors.push(`emergency rollback answered success=false: ${reply.error ?? reply.message ?? ''}`);
+    if (!reply.success) errors.push(`emergency rollback answered ${reply.httpStatus ?? ''} success=false: ${reply.error ?? reply.message ?? ''}`.replace('  ', ' '));
   } catch (error) {
     errors.push(`emergency rollback: ${errorMessage(error)}`);
   }
   let ratioAfter = await readBackUntilZero(traffic, clock, errors, options);
   let fallbackUsed = false;
+  let fallbackWrote = false;
   if (ratioAfter !== 0) {
     fallbackUsed = true;
     try {
       await traffic.setRatio(0, `${reason} (fallback after emergency rollback)`);
+      fallbackWrote = true;
     } catch (error) {
       errors.push(`fallback set ratio 0: ${errorMessage(error)}`);
     }
     ratioAfter = await readBackUntilZero(traffic, clock, errors, options);
   }
-  return { verified: ratioAfter === 0, ratioAfter, reply, fallbackUsed, errors };
+  // A ratio set through the service's ordinary endpoint reaches the shared value.
+  const localOnly = reply?.localOnly === true && !fallbackWrote;
+  return { verified: ratioAfter === 0, ratioAfter, reply, fallbackUsed, localOnly, errors };
 }
 
 async function readBackUntilZero(traffic: TrafficControl, clock: Clock, errors: string[], options: RollbackOptions): Promise<number | null> {

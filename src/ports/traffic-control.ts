@@ -22,6 +22,10 @@ export interface RollbackReply {
   draining?: boolean;
   message?: string;
   error?: string;
+  /** streamctl serve: the instance holds 0 but Redis did not take it, so other instances may not. */
+  localOnly?: boolean;
+  /** The HTTP status the endpoint answered with. */
+  httpStatus?: number;
 }
 
 /** The ratio knob and the big red button of the service under control. */

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/shared/free-port.js';
 import { spawnServe } from '../helpers/cli.js';
+import { eventually } from '../helpers/service.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-sigterm-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -40,13 +41,14 @@ describe('SIGTERM under load', () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Stop once enough has been accepted, however fast this machine is (bounded: 60 s).
+    await eventually(() => accepted >= 200, { timeoutMs: 60_000 });
     serve.child.kill('SIGTERM');
     const code = await serve.exited;
     stop = true;
     await Promise.all(workers);
     expect(code, serve.output()).toBe(0);
-    expect(accepted).toBeGreaterThan(200);
+    expect(accepted).toBeGreaterThanOrEqual(200);
     const db = new Database(join(dataDir, 'streamctl.db'), { readonly: true });
     const rows = ['user_health_data', 'user_device_info', 'user_common_event']
       .map((t) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n)

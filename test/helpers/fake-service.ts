@@ -45,8 +45,11 @@ export class FakeService {
   healthy = true;
   status = 'healthy';
   metrics: MetricsScript = HEALTHY_TRAFFIC;
-  /** `ok`: sets 0; `fail`: 500 and nothing changes; `lie`: says success, changes nothing. */
-  rollbackMode: 'ok' | 'fail' | 'lie' = 'ok';
+  /**
+   * `ok`: sets 0; `fail`: 500 and nothing changes; `lie`: says success, changes nothing;
+   * `local`: serve with its Redis down: 500 with `local_override`, and this instance reads 0.
+   */
+  rollbackMode: 'ok' | 'fail' | 'lie' | 'local' = 'ok';
   /** POST ratio answers success but the ratio does not change. */
   stuckRatio = false;
   /** Every request is answered by destroying the socket (connection reset). */
@@ -143,6 +146,10 @@ export class FakeService {
       }
       case 'POST /api/emergency_rollback': {
         if (this.rollbackMode === 'fail') return send(res, 500, { success: false, error: 'rollback exploded' });
+        if (this.rollbackMode === 'local') {
+          this.ratio = 0;
+          return send(res, 500, { success: false, error: 'ratio is 0 on this instance; the shared ratio could not be written (connection refused)', traffic_ratio: 0, local_override: true });
+        }
         const old = this.ratio;
         if (this.rollbackMode === 'ok' && !this.stuckRatio) this.ratio = 0;
         this.audit.push({ time: new Date().toISOString(), action: 'rollback', old, new: 0, reason: b.reason ?? null, who: 'token', from: '127.0.0.1' });

@@ -11,7 +11,10 @@ export interface RollbackFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-/** Emergency rollback, verified by reading the ratio back: exit 0 only when it reads 0, else 2. */
+/**
+ * Emergency rollback, verified by reading the ratio back: exit 0 only when it reads 0 for every
+ * instance; 2 when it does not read 0, or when only the answering instance holds 0.
+ */
 export async function rollbackAction(flags: RollbackFlags, io: Io, clock: Clock = systemClock): Promise<number> {
   const client = clientFor(flags);
   try {
@@ -21,10 +24,10 @@ export async function rollbackAction(flags: RollbackFlags, io: Io, clock: Clock 
       io.out(JSON.stringify({ target: client.target, reason, ...result }));
     } else {
       const text = renderRollback(client.target, result, styleFor(io, io.stdoutTTY));
-      if (result.verified) io.out(text);
+      if (result.verified && !result.localOnly) io.out(text);
       else io.err(text);
     }
-    return result.verified ? ExitCode.Ok : ExitCode.CouldNotRun;
+    return result.verified && !result.localOnly ? ExitCode.Ok : ExitCode.CouldNotRun;
   } finally {
     await client.close();
   }

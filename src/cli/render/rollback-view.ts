@@ -8,7 +8,8 @@ export function renderRollback(target: string, result: VerifiedRollback, style: 
   const r = result.reply;
   table.push(
     { target },
-    { 'emergency rollback': r ? (r.success ? 'success' : `failed: ${r.error ?? r.message ?? ''}`) : 'no answer' },
+    { 'emergency rollback': !r ? 'no answer' : r.success ? 'success' : r.localOnly ? `the service answered ${r.httpStatus ?? 500}: ratio is 0 on this instance, the shared ratio could not be written` : `failed: ${r.error ?? r.message ?? ''}` },
+    { scope: result.localOnly ? style.alarm('this instance only') : result.verified ? 'every instance (shared ratio)' : '-' },
     { 'rollback time': r?.rollbackTime ?? '-' },
     { 'consumers stopped': r?.consumersStopped === undefined ? '-' : String(r.consumersStopped) },
     { draining: r?.draining === undefined ? '-' : String(r.draining) },
@@ -18,6 +19,9 @@ export function renderRollback(target: string, result: VerifiedRollback, style: 
   );
   const lines = [table.toString()];
   if (result.errors.length > 0) lines.push(...result.errors.map((e) => `  ${e}`));
+  if (result.verified && result.localOnly) {
+    lines.push(style.alarm('!!! ROLLED BACK ON ONE INSTANCE ONLY: its Redis did not take ratio 0. That instance keeps writing 0 to Redis every 500 ms; until then roll back every other instance too (streamctl rollback --target <each>) and check `streamctl status`.'));
+  }
   if (!result.verified) {
     lines.push(style.alarm('!!! ROLLBACK NOT VERIFIED: the ratio does not read 0. Set it by hand on the service and check `streamctl status`.'));
   }

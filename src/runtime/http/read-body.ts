@@ -27,9 +27,16 @@ export function checkJsonContentType(req: IncomingMessage): void {
 
 /**
  * Reads the whole body up to `maxBytes`, decoding it as strict UTF-8. A larger body is refused
- * as soon as its declared or received size passes the cap, so it never sits in memory.
+ * as soon as its declared or received size passes the cap, so it never sits in memory. A body
+ * with a Content-Encoding (gzip, br...) is refused with 415: it is not decoded here, and reading
+ * compressed bytes as JSON text would be a lie either way (RFC 9110 §15.5.16).
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    req.resume();
+    return Promise.reject(new BodyError(`content-encoding "${encoding.slice(0, 40)}" is not accepted: send the body uncompressed`, 415));
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();

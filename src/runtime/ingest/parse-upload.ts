@@ -1,5 +1,6 @@
 import { isTestDevice } from '../../shared/test-devices.js';
 import { elementSerial, uploadSerial } from '../records/device-serial.js';
+import { decimalValue } from '../records/decimal.js';
 import { HEALTH_FIELD_COLUMNS } from '../records/rows.js';
 import type { RecordKind } from '../wire-format.js';
 
@@ -44,8 +45,20 @@ function depthExceeds(value: unknown, limit: number): boolean {
 function numericProblem(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must be a finite number';
-  if (typeof value === 'string' && value.length <= 64 && value.trim() !== '' && Number.isFinite(Number(value))) return undefined;
-  return 'must be a number';
+  return decimalValue(value) === null ? 'must be a number (or a decimal string such as "72")' : undefined;
+}
+
+/**
+ * A serial sent as a JSON number is kept only while it is an exact integer: past 2^53 JSON.parse
+ * has already rounded it (9007199254740993 reads as ...992), so two devices would share one key.
+ */
+function serialProblem(value: unknown): string | undefined {
+  if (value === null) return undefined;
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) ? undefined : `is not an exact integer (numbers past 2^53 lose digits in JSON): send the serial as a string`;
+  }
+  if (typeof value !== 'string' || value.length > MAX_STRING_FIELD) return `must be a string of at most ${MAX_STRING_FIELD} characters`;
+  return undefined;
 }
 
 function elementProblem(kind: RecordKind, element: unknown, path: string): string | undefined {
@@ -60,9 +73,8 @@ function elementProblem(kind: RecordKind, element: unknown, path: string): strin
   }
   for (const key of ['deviceSn', 'id', 'SerialNumber', 'eventType'] as const) {
     if (!Object.hasOwn(fields, key)) continue;
-    const value = fields[key];
-    if (value === null || typeof value === 'number') continue;
-    if (typeof value !== 'string' || value.length > MAX_STRING_FIELD) return `${path}.${key} must be a string of at most ${MAX_STRING_FIELD} characters`;
+    const problem = serialProblem(fields[key]);
+    if (problem) return `${path}.${key} ${problem}`;
   }
   const timestamp = fields.timestamp;
   if (timestamp !== undefined && timestamp !== null && typeof timestamp !== 'number' && (typeof timestamp !== 'string' || timestamp.length > 64)) {

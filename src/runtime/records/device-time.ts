@@ -13,8 +13,10 @@ export function deviceTimeToIso(value: unknown, nowMs: number): string | null {
   } else if (typeof value === 'string' && value.trim() !== '') {
     const trimmed = value.trim();
     if (/^\d+(\.\d+)?$/.test(trimmed)) return deviceTimeToIso(Number(trimmed), nowMs);
-    // "2024-05-01 12:00:00" without a zone is the device's wall clock; UTC is the only safe reading.
-    const isoLike = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed) ? trimmed.replace(' ', 'T') + 'Z' : trimmed;
+    // "2024-05-01 12:00:00" or "2024-05-01T12:00:00" without a zone is the device's wall clock;
+    // UTC is the only reading that does not depend on this server's TZ (Date.parse would take it
+    // as local time: 04:00Z under Asia/Shanghai).
+    const isoLike = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed) ? trimmed.replace(' ', 'T') + 'Z' : trimmed;
     ms = Date.parse(isoLike);
   } else {
     return null;

@@ -1,4 +1,5 @@
 import { ingestId } from '../../shared/ingest-id.js';
+import { decimalValue } from './decimal.js';
 import type { RecordKind } from '../wire-format.js';
 import { deviceTimeToIso } from './device-time.js';
 import { elementSerial, uploadSerial } from './device-serial.js';
@@ -17,14 +18,6 @@ export class UnpersistableRecordError extends Error {
   override name = 'UnpersistableRecordError';
 }
 
-function toNumber(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : null;
-  }
-  return null;
-}
 
 function toText(value: unknown): string | null {
   if (value === undefined || value === null) return null;
@@ -63,18 +56,18 @@ export function uploadToRows(kind: RecordKind, data: unknown, context: UploadCon
     if (kind === 'health_data') {
       batch.health.push({
         ingest_id: rowId, device_sn: deviceSn, timestamp, create_time: createTime, upload_method: context.uploadMethod,
-        heart_rate: toNumber(fields.heart_rate),
-        blood_oxygen: toNumber(fields.blood_oxygen),
-        temperature: toNumber(fields.body_temperature),
-        pressure_high: toNumber(fields.blood_pressure_systolic),
-        pressure_low: toNumber(fields.blood_pressure_diastolic),
-        stress: toNumber(fields.stress),
-        step: toNumber(fields.step),
-        distance: toNumber(fields.distance),
-        calorie: toNumber(fields.calorie),
-        latitude: toNumber(fields.latitude),
-        longitude: toNumber(fields.longitude),
-        altitude: toNumber(fields.altitude),
+        heart_rate: decimalValue(fields.heart_rate),
+        blood_oxygen: decimalValue(fields.blood_oxygen),
+        temperature: decimalValue(fields.body_temperature),
+        pressure_high: decimalValue(fields.blood_pressure_systolic),
+        pressure_low: decimalValue(fields.blood_pressure_diastolic),
+        stress: decimalValue(fields.stress),
+        step: decimalValue(fields.step),
+        distance: decimalValue(fields.distance),
+        calorie: decimalValue(fields.calorie),
+        latitude: decimalValue(fields.latitude),
+        longitude: decimalValue(fields.longitude),
+        altitude: decimalValue(fields.altitude),
         sleep: toText(fields.sleepData),
       });
     } else if (kind === 'device_info') {

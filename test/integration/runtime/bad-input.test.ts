@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../helpers/service.js';
+import { eventually, startTestService, type TestService } from '../../helpers/service.js';
 
 let service: TestService;
 
@@ -49,6 +49,12 @@ const BAD_BODIES: Array<[string, string | Buffer, number, boolean?]> = [
   ['heart_rate as a word', '{"deviceSn":"X","heart_rate":"fast"}', 400, true],
   ['an infinite step', '{"deviceSn":"X","step":1e999}', 400, true],
   ['serial as an object', '{"deviceSn":{"a":1}}', 400],
+  // JSON.parse rounds both to 9007199254740992: two devices would become one row key.
+  ['a numeric serial past 2^53', '{"deviceSn":9007199254740993,"SerialNumber":9007199254740993}', 400],
+  ['an 18-digit numeric serial (IMEI-like)', '{"deviceSn":860123456789012345,"SerialNumber":860123456789012345}', 400],
+  ['a fractional numeric serial', '{"deviceSn":12.5,"SerialNumber":12.5}', 400],
+  ['heart_rate as hex text', '{"deviceSn":"X","heart_rate":"0x48"}', 400, true],
+  ['step as binary text', '{"deviceSn":"X","step":"0b101"}', 400, true],
   ['a huge serial', JSON.stringify({ deviceSn: 'S'.repeat(10_000) }), 400],
   ['deep nesting', '{"deviceSn":"X","sleepData":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}', 400],
   ['non-UTF-8 bytes', Buffer.from([0x7b, 0x22, 0x64, 0x65, 0x76, 0x69, 0x63, 0x65, 0x53, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400],
@@ -96,6 +102,22 @@ describe('hostile input on the ingest endpoints', () => {
   it('refuses a wrong content type with 415', async () => {
     const response = await rawPost('/upload_health_data_v2', 'deviceSn=X', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(415);
+  });
+
+  it('refuses a body with a Content-Encoding it does not decode (415), instead of parsing it as plain', async () => {
+    const rowsBefore = storedRows();
+    const plainJsonClaimingGzip = await rawPost('/upload_health_data_v2', '{"data":{"deviceSn":"GZ_1","heart_rate":70}}', { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(plainJsonClaimingGzip.status).toBe(415);
+    expect(JSON.parse(plainJsonClaimingGzip.body).message).toContain('content-encoding');
+    const identity = await rawPost('/upload_health_data_v2', '{"data":{"deviceSn":"GZ_2","heart_rate":70}}', { 'content-type': 'application/json', 'content-encoding': 'identity' });
+    expect(identity.status).toBe(200);
+    await eventually(() => storedRows() === rowsBefore + 1);
+    expect(service.count('user_health_data', "device_sn = 'GZ_1'")).toBe(0);
+  });
+
+  it('keeps numeric serials that are exact integers, and decimal strings as readings', async () => {
+    const response = await rawPost('/upload_health_data_v2', '{"data":{"deviceSn":860123456,"heart_rate":"72.5","timestamp":1764000000}}', { 'content-type': 'application/json' });
+    expect(response.status).toBe(200);
   });
 
   it('stores __proto__ and constructor keys as plain data without polluting anything', async () => {

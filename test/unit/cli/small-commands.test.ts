@@ -68,6 +68,17 @@ describe('streamctl rollback', () => {
     const doc = JSON.parse(io.stdout[0]!);
     expect(doc).toMatchObject({ verified: false, ratioAfter: 0.6, fallbackUsed: true });
   });
+
+  it('exit 2 and says so when only the answering instance holds 0 (its Redis did not take it)', async () => {
+    service.ratio = 0.5;
+    service.rollbackMode = 'local';
+    const io = captureIo();
+    expect(await rollbackAction(flags(), io, new FakeClock())).toBe(ExitCode.CouldNotRun);
+    const text = io.stderr.join('\n');
+    expect(text).toContain('the service answered 500: ratio is 0 on this instance, the shared ratio could not be written');
+    expect(text).toContain('ROLLED BACK ON ONE INSTANCE ONLY');
+    expect(service.calls('POST', '/api/stream_traffic_ratio')).toHaveLength(0);
+  });
 });
 
 describe('streamctl status and watch', () => {

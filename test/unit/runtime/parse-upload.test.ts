@@ -66,6 +66,12 @@ describe('parseUpload', () => {
     ['{"data":{"deviceSn":"A","timestamp":{}}}', 400, 'data.timestamp'],
     ['{"data":{"deviceSn":"A","eventType":7}}', 200, ''],
     ['{"data":{"deviceSn":"A","heart_rate":"72"}}', 200, ''],
+    ['{"data":{"deviceSn":"A","heart_rate":"0x48"}}', 400, 'data.heart_rate must be a number'],
+    ['{"data":{"deviceSn":9007199254740993,"heart_rate":70}}', 400, 'data.deviceSn is not an exact integer'],
+    ['{"data":{"deviceSn":860123456789012345}}', 400, 'send the serial as a string'],
+    ['{"data":{"id":12.5}}', 400, 'data.id is not an exact integer'],
+    ['{"data":{"deviceSn":"860123456789012345"}}', 200, ''],
+    ['{"data":{"deviceSn":860123456}}', 200, ''],
   ])('judges the health body %s', (body, status, message) => {
     const verdict = parseUpload('health_data', body);
     if (status === 200) expect(verdict.ok).toBe(true);

@@ -21,10 +21,29 @@ describe('deviceTimeToIso', () => {
   ])('%s -> %s', (input, expected) => {
     expect(deviceTimeToIso(input, NOW)).toBe(expected);
   });
+
+  it("reads a zoneless time as UTC whatever the server's zone (not 04:00Z under Asia/Shanghai)", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+    try {
+      expect(new Date(2025, 4, 1, 12).toISOString()).toBe('2025-05-01T04:00:00.000Z'); // the zone really applies
+      expect(deviceTimeToIso('2025-05-01T12:00:00', NOW)).toBe('2025-05-01T12:00:00.000Z');
+      expect(deviceTimeToIso('2025-05-01 12:00:00', NOW)).toBe('2025-05-01T12:00:00.000Z');
+      expect(deviceTimeToIso('2025-05-01T12:00:00.250', NOW)).toBe('2025-05-01T12:00:00.250Z');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 });
 
 describe('uploadToRows', () => {
   const context = { ingestKey: 'k', acceptedAtMs: NOW, uploadMethod: 'stream_v2' as const };
+
+  it('never changes a reading\'s value: hex, binary and octal text are not numbers', () => {
+    const { health } = uploadToRows('health_data', { deviceSn: 'D', heart_rate: '0x48', step: '0b101', stress: '0o7', calorie: ' 12.5 ', distance: '1e3' }, context);
+    expect(health[0]).toMatchObject({ heart_rate: null, step: null, stress: null, calorie: 12.5, distance: 1000 });
+  });
 
   it('maps the spec health fields to the original columns', () => {
     const { health } = uploadToRows('health_data', {
