@@ -100,7 +100,23 @@ function readingsOf(kind: RecordKind, body: unknown, bodyText: string): { data: 
   if (!Object.hasOwn(body, 'data')) return `body has no "data" member: ${HEALTH_BODY_SHAPE}`;
   const data = (body as Record<string, unknown>).data;
   if (typeof data !== 'object' || data === null) return `"data" must be an object or a list of objects: ${HEALTH_BODY_SHAPE}`;
-  return { data, rawData: JSON.stringify(data), path: 'data' };
+  return { data, rawData: dataMemberText(body as Record<string, unknown>, bodyText) ?? JSON.stringify(data), path: 'data' };
+}
+
+const DATA_KEY_FIRST = /^\{\s*"data"\s*:/;
+
+/**
+ * The `data` member's text exactly as the client sent it, when the body holds nothing else (the
+ * devices' `{"data": ...}`): then the value is everything between that colon and the closing
+ * brace. Saves a re-serialisation (2 us of the 3.5 us parse per upload) and keeps the client's
+ * digits (`36.50`, long integers) in the stream entry. Undefined for any other layout (extra
+ * members, an escaped key), which then costs a JSON.stringify.
+ */
+function dataMemberText(body: Record<string, unknown>, bodyText: string): string | undefined {
+  for (const key in body) if (key !== 'data') return undefined;
+  const head = DATA_KEY_FIRST.exec(bodyText);
+  if (!head) return undefined;
+  return bodyText.slice(head[0].length, bodyText.lastIndexOf('}')).trim();
 }
 
 /**

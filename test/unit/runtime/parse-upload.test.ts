@@ -30,6 +30,17 @@ describe('parseUpload', () => {
     expect(device.ok && device.upload.rawData).toBe('{"SerialNumber":"A1", "x": 1.50}');
   });
 
+  it("keeps the data member's text as the device sent it, and re-serialises only an unusual layout", () => {
+    const exact = parseUpload('health_data', '{ "data" : {"deviceSn":"A1", "x": 1.50, "big": 123456789012345678901} }');
+    expect(exact.ok && exact.upload.rawData).toBe('{"deviceSn":"A1", "x": 1.50, "big": 123456789012345678901}');
+    const extra = parseUpload('health_data', '{"app":"2.1","data":{"deviceSn":"A1","x":1.50}}');
+    expect(extra.ok && extra.upload.rawData).toBe('{"deviceSn":"A1","x":1.5}');
+    const escapedKey = parseUpload('health_data', '{"d\\u0061ta":{"deviceSn":"A1"}}');
+    expect(escapedKey.ok && escapedKey.upload.rawData).toBe('{"deviceSn":"A1"}');
+    const nestedBraces = parseUpload('health_data', '{"data":[{"deviceSn":"A1","sleepData":{"deep":{"m":1}}}]}');
+    expect(nestedBraces.ok && JSON.parse(nestedBraces.upload.rawData)).toEqual([{ deviceSn: 'A1', sleepData: { deep: { m: 1 } } }]);
+  });
+
   it.each([
     ['a flat reading', '{"deviceSn":"A","heart_rate":70}', 'has no "data" member'],
     ['a flat reading list', '[{"deviceSn":"A","heart_rate":70}]', 'must be a JSON object'],
@@ -95,6 +106,7 @@ describe('parseUpload', () => {
       fc.jsonValue().map((v) => JSON.stringify(v)),
       // The original's shape around anything: most are refused, the well-formed ones accepted.
       fc.jsonValue().map((data) => JSON.stringify({ data })),
+      fc.array(fc.record({ deviceSn: fc.string({ minLength: 1 }), sleepData: fc.jsonValue() }), { minLength: 1, maxLength: 3 }).map((data) => JSON.stringify({ data }, null, 2)),
       fc.array(fc.record({ deviceSn: fc.oneof(fc.string(), fc.integer()), heart_rate: fc.oneof(fc.integer(), fc.string()) }), { maxLength: 3 }).map((data) => JSON.stringify({ data })),
       fc.record({ deviceSn: fc.string({ minLength: 1 }), heart_rate: fc.integer() }).map((reading) => JSON.stringify(reading)),
     );
