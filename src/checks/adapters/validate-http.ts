@@ -50,7 +50,9 @@ export class HttpUploadSender implements UploadSender {
         answer = undefined;
       }
       const ok = response.statusCode === 200 && answer !== undefined && SUCCESS_ANSWERS.has(answer);
-      return { result: ok ? 'ok' : 'rejected', status: response.statusCode, ...(answer ? { answer } : {}), latencyMs };
+      const header: unknown = response.headers['x-streamctl-path'];
+      const taken = header === 'stream' || header === 'traditional' ? header : undefined;
+      return { result: ok ? 'ok' : 'rejected', status: response.statusCode, ...(answer ? { answer } : {}), ...(taken ? { path: taken } : {}), latencyMs };
     } catch (error) {
       const latencyMs = performance.now() - started;
       if (isTimeout(error)) return { result: 'timeout', latencyMs, error: errorMessage(error) };

@@ -8,6 +8,8 @@ export interface SideOutcome {
   status?: number;
   /** The body's `status` field: `success` (traditional) or `accepted` (stream). */
   answer?: string;
+  /** The path the service took: its `x-streamctl-path` header, else read from `answer`. */
+  path?: 'stream' | 'traditional';
   latencyMs: number;
   error?: string;
 }
@@ -35,7 +37,19 @@ export interface SampleVerdict {
  * path (`stream_v2`); the v2 endpoint always writes `stream_v2`.
  */
 export function expectedMethods(old: SideOutcome): { old: string; new: string } {
-  return { old: old.answer === 'accepted' ? 'stream_v2' : 'optimized', new: 'stream_v2' };
+  return { old: pathOf(old) === 'stream' ? 'stream_v2' : 'optimized', new: 'stream_v2' };
+}
+
+/**
+ * The path a side's upload took: the service's own word (`x-streamctl-path`) when it gives one,
+ * else the answer's `status`, which the original sets to `accepted` on the stream path and
+ * `success` on the batch path (`upload_health_data_stream()` / `optimized_upload_health_data()`).
+ */
+export function pathOf(side: SideOutcome): 'stream' | 'traditional' | undefined {
+  if (side.path) return side.path;
+  if (side.answer === 'accepted') return 'stream';
+  if (side.answer === 'success') return 'traditional';
+  return undefined;
 }
 
 /** Splits a sample's rows between the two sides; undefined where a side's row is not there. */

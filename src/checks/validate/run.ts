@@ -35,7 +35,13 @@ export interface ValidateOptions {
 export interface ValidateDeps {
   sender: UploadSender;
   rows: SampleRowSource;
+  /** Wall time, ms: the samples' device times and the report's start and end. */
   now?: () => number;
+  /**
+   * Monotonic ms for the send pacing and the persist deadline, so a wall-clock step neither
+   * stretches nor cuts the wait: `performance.now()`, or `now` when a test gives only that.
+   */
+  monotonic?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -59,6 +65,7 @@ interface Sent {
  */
 export async function runValidation(deps: ValidateDeps, options: ValidateOptions, signal?: AbortSignal): Promise<ValidationReport> {
   const now = deps.now ?? Date.now;
+  const monotonic = deps.monotonic ?? deps.now ?? (() => performance.now());
   const sleep = deps.sleep ?? defaultSleep;
   const runId = options.runId ?? newRunId();
   const oldPath = options.oldPath ?? '/upload_health_data';
@@ -67,10 +74,11 @@ export async function runValidation(deps: ValidateDeps, options: ValidateOptions
 
   const total = Math.max(1, Math.floor((options.rate * options.durationMs) / 1000));
   const startedAtMs = now();
+  const startedMono = monotonic();
   const sent: Sent[] = [];
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < total && !signal?.aborted; i++) {
-    await sleep(startedAtMs + (i * 1000) / options.rate - now());
+    await sleep(startedMono + (i * 1000) / options.rate - monotonic());
     while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     const sample = generateSample(runId, i, startedAtMs);
     const body = uploadBody(sample);
@@ -87,7 +95,7 @@ export async function runValidation(deps: ValidateDeps, options: ValidateOptions
   // Wait, bounded, until every sample both sides accepted has both of its rows.
   const devices = Array.from({ length: Math.min(total, DEVICES_PER_RUN) }, (_, i) => deviceSerial(runId, i));
   const awaited = sent.filter((s) => s.old.result === 'ok' && s.neu.result === 'ok');
-  const deadline = now() + options.persistTimeoutMs;
+  const deadline = monotonic() + options.persistTimeoutMs;
   let byKey = new Map<string, StoredRow[]>();
   for (;;) {
     byKey = new Map();
@@ -100,7 +108,7 @@ export async function runValidation(deps: ValidateDeps, options: ValidateOptions
       return !oldRow || !newRow;
     }).length;
     options.onProgress?.({ sent: sent.length - waiting, total, phase: 'waiting' });
-    if (waiting === 0 || now() >= deadline || signal?.aborted) break;
+    if (waiting === 0 || monotonic() >= deadline || signal?.aborted) break;
     await sleep(options.pollIntervalMs ?? 250);
   }
 

@@ -12,9 +12,9 @@ export function renderValidationReport(report: ValidationReport, options: { colo
   const counts = new Table({ head: Object.keys(report.counts), style: { head: [], border: [] } });
   counts.push(Object.values(report.counts));
   lines.push(counts.toString());
-  const latency = new Table({ head: ['endpoint', 'answered', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], style: { head: [], border: [] } });
-  for (const [side, s] of [['old /upload_health_data', report.latency_ms.old], ['new /upload_health_data_v2', report.latency_ms.new]] as const) {
-    latency.push([side, s.count, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)]);
+  const latency = new Table({ head: ['endpoint', 'accepted', 'batch path', 'stream path', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], style: { head: [], border: [] } });
+  for (const [side, s, p] of [['old /upload_health_data', report.latency_ms.old, report.paths.old], ['new /upload_health_data_v2', report.latency_ms.new, report.paths.new]] as const) {
+    latency.push([side, s.count, p.traditional, p.stream, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)]);
   }
   lines.push(latency.toString());
   for (const e of report.examples) lines.push(`${c.yellow(e.class.padEnd(14))} #${e.index} ${e.deviceSn} @ ${e.deviceTime}: ${e.detail}`);

@@ -60,4 +60,16 @@ describe('validate samples and comparison', () => {
     const down: SideOutcome = { result: 'network_error', error: 'ECONNREFUSED', latencyMs: 0 };
     expect(buildValidationReport({ ...base, verdicts: [v('mismatch')], old: [down], neu: [down] }).exit_code).toBe(2);
   });
+
+  it('at ratio 1 (every legacy upload on the stream path) is a comparison of a path with itself: inconclusive, exit 3', () => {
+    const base = { target: 't', runId: 'r', startedAtMs: 0, finishedAtMs: 1, rate: 10, durationMs: 1000, tolerance: 1e-6, maxExamples: 5, minSamples: 2 };
+    const v = { index: 0, deviceSn: 's', deviceTime: 't', class: 'match' as const, detail: '' };
+    const streamSide: SideOutcome = { ...ok('accepted'), path: 'stream' };
+    const report = buildValidationReport({ ...base, verdicts: [v, v, v], old: [streamSide, streamSide, streamSide], neu: [streamSide, streamSide, streamSide] });
+    expect(report).toMatchObject({ verdict: 'self_comparison', exit_code: 3, paths: { old: { stream: 3, traditional: 0 }, new: { stream: 3 } } });
+    expect(report.message).toContain('set it below 1');
+    // The header outranks the answer word; the answer word decides for the original service.
+    const mixed = buildValidationReport({ ...base, verdicts: [v, v], old: [{ ...ok('accepted'), path: 'traditional' }, ok('accepted')], neu: [streamSide, streamSide] });
+    expect(mixed).toMatchObject({ verdict: 'match', paths: { old: { stream: 1, traditional: 1 } } });
+  });
 });
