@@ -16,6 +16,8 @@ if [ "${1:-}" = "test" ]; then
   /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
   /usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || missing+=(python3-requests)
   for tool in jq bc curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  # promtool checks /metrics against the Prometheus naming rules (test/integration/faults/admin-http-exact.test.ts).
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (Debian packages)" >&2
@@ -28,6 +30,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+    # Only promtool is wanted: the package also starts a Prometheus server on :9090.
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    else
+      $sudo service prometheus stop >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 # npm ci when node_modules is absent or older than the lock file (better-sqlite3 builds from source: ~1 min).

@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { Agent, request, type Dispatcher } from 'undici';
 import { UnreachableError, UsageError } from '../shared/errors.js';
+import { redactUrl } from '../shared/redact.js';
 import { AdminApiError, bodyError } from './admin-api-errors.js';
 
 /** Who is acting, for the service's audit stream: `<user>@<host>` of whoever runs the CLI. */
@@ -32,9 +33,10 @@ export function normaliseTarget(target: string): string {
   try {
     url = new URL(target);
   } catch {
-    throw new UsageError(`--target: "${target}" is not a URL`, 'e.g. --target http://127.0.0.1:5225 (or STREAMCTL_TARGET)');
+    throw new UsageError(`--target: "${redactUrl(target)}" is not a URL`, 'e.g. --target http://127.0.0.1:5225 (or STREAMCTL_TARGET)');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${target}" must be http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target: "${redactUrl(target)}" must be http:// or https://`);
+  // The origin and path only: credentials and a query never reach a request, a journal or a lock file name.
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 

@@ -10,6 +10,12 @@ interface LockBody {
   expires_at: string;
 }
 
+/**
+ * 10 minutes: a live holder rewrites its lock every 20 s, and NTP steps are seconds to a couple of
+ * minutes; a lock this far past its expiry whose pid still runs belongs to a program that reused the pid.
+ */
+const PID_REUSE_AFTER_MS = 10 * 60_000;
+
 export interface FileLeaseOptions {
   dataDir: string;
   target: string;
@@ -47,16 +53,17 @@ export class FileLease implements Lease {
   }
 
   private state(body: LockBody, acquired: boolean): LeaseState {
-    return { acquired, holder: body.holder, expiresAt: body.expires_at, kind: 'file' };
+    return { acquired, holder: body.holder, expiresAt: body.expires_at, ttlMs: this.options.ttlMs, kind: 'file' };
   }
 
   async acquire(): Promise<LeaseState> {
-    await mkdir(join(this.options.dataDir, 'locks'), { recursive: true });
+    // 0700/0600 as the journal: the lock names the holder, its host and pid.
+    await mkdir(join(this.options.dataDir, 'locks'), { recursive: true, mode: 0o700 });
     for (let attempt = 0; attempt < 3; attempt++) {
       const mine = this.body();
       try {
         // `wx`: create only if absent, so two starters cannot both win.
-        const handle = await open(this.path, 'wx');
+        const handle = await open(this.path, 'wx', 0o600);
         await handle.writeFile(JSON.stringify(mine));
         await handle.close();
         return this.state(mine, true);
@@ -75,7 +82,19 @@ export class FileLease implements Lease {
   async renew(): Promise<LeaseState> {
     const current = await this.readLock();
     if (current && current.holder !== this.options.holder && !this.stale(current)) return this.state(current, false);
-    return this.write(this.body());
+    // Still our lock: nobody took it meanwhile (a taker replaces the file). Gone or another's
+    // stale lock: it lapsed, and another run may have come and gone.
+    const ours = current?.holder === this.options.holder;
+    try {
+      return { ...(await this.write(this.body())), renewed: ours };
+    } catch (error) {
+      // A data dir that stopped taking writes (remounted read-only, full) stops every other
+      // starter as well: a lock still ours on disk stays ours, so a disk fault cannot cost the
+      // run its lease and with it its rollback (issue 18). Assumes every host sees the same disk.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (ours && (code === 'EROFS' || code === 'ENOSPC')) return { ...this.state(current!, true), renewed: true };
+      throw error;
+    }
   }
 
   async release(): Promise<void> {
@@ -89,7 +108,7 @@ export class FileLease implements Lease {
 
   private async write(body: LockBody): Promise<LeaseState> {
     const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(body));
+    await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
     await rename(tmp, this.path);
     return this.state(body, true);
   }
@@ -102,10 +121,22 @@ export class FileLease implements Lease {
     }
   }
 
+  /**
+   * On this host the holder's process decides, not the wall clock: a lock whose process is gone is
+   * free at once, and one whose process lives is held even past its `expires_at`, because an NTP
+   * step between the holder's write and this read would otherwise hand a live run's target to a
+   * second one (the holder times its own lease on a monotonic clock and stops by itself when it
+   * lapses). Past `PID_REUSE_AFTER_MS` beyond expiry the pid is taken to be reused by another
+   * program. From another host (a shared data dir) no process can be checked: the expiry decides,
+   * assuming the hosts' clocks agree.
+   */
   private stale(lock: LockBody): boolean {
-    if (Date.parse(lock.expires_at) <= this.now()) return true;
+    const expiredForMs = this.now() - Date.parse(lock.expires_at);
+    if (!Number.isFinite(expiredForMs)) return true; // torn or hand-edited lock
     const host = this.options.host ?? hostname();
-    return lock.host === host && lock.pid !== (this.options.pid ?? process.pid) && !alive(lock.pid);
+    if (lock.host !== host) return expiredForMs >= 0;
+    if (lock.pid === (this.options.pid ?? process.pid)) return expiredForMs >= 0;
+    return !alive(lock.pid) || expiredForMs > PID_REUSE_AFTER_MS;
   }
 }
 

@@ -15,6 +15,8 @@ interface LeaseBody {
   acquired?: boolean;
   holder?: string;
   expires_at?: string;
+  /** streamctl serve: the lease was still this holder's (a renewal), or taken afresh. */
+  renewed?: boolean;
 }
 
 /** The lease held in the target's Redis (streamctl serve: `POST/DELETE /api/lease`). */
@@ -33,6 +35,8 @@ export class HttpLease implements Lease {
       acquired: reply.status === 200 && body.acquired !== false,
       holder: body.holder ?? (reply.status === 200 ? holder : 'unknown'),
       expiresAt: body.expires_at ?? '',
+      ttlMs,
+      ...(typeof body.renewed === 'boolean' ? { renewed: body.renewed } : {}),
       kind: 'http',
     };
   }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
+import { ioredisEndpointOptions, parseRedisUrl } from '../shared/redis-url.js';
 import { encodeEntryFields, STREAMS } from '../runtime/wire-format.js';
 
 export const HEALTH = STREAMS.health_data;
@@ -70,8 +71,8 @@ export class XaddReplyCounter {
  * a million entries take minutes). Returns the seconds taken.
  */
 export async function fillStream(url: string, total: number, chunk = 1_000, window = 20_000): Promise<number> {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) });
+  const { host, port, family } = parseRedisUrl(url);
+  const socket = connect({ host, port, family });
   socket.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -118,7 +119,7 @@ export async function fillStream(url: string, total: number, chunk = 1_000, wind
 
 /** Creates serve's group and the raw group at the start of the stream (serve keeps an existing group). */
 export async function createGroups(url: string): Promise<void> {
-  const redis = new Redis(url);
+  const redis = new Redis(ioredisEndpointOptions(parseRedisUrl(url)));
   try {
     for (const group of [HEALTH.group, RAW_GROUP]) {
       await redis.xgroup('CREATE', HEALTH.stream, group, '0', 'MKSTREAM', 'ENTRIESREAD', 0);
@@ -130,7 +131,7 @@ export async function createGroups(url: string): Promise<void> {
 
 /** XREADGROUP COUNT `count` + XACK until the group has read everything; returns entries and seconds. */
 export async function rawDrain(url: string, count = 500): Promise<{ entries: number; seconds: number }> {
-  const redis = new Redis(url);
+  const redis = new Redis(ioredisEndpointOptions(parseRedisUrl(url)));
   try {
     let entries = 0;
     const started = performance.now();

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { StreamctlError, errorMessage } from '../shared/errors.js';
 import { ExitCode } from './exit-codes.js';
 import { commandDefinitions } from './commands/index.js';
+import { guardOutputStreams } from './output-streams.js';
 
 export function buildProgram(): Command {
   const program = new Command('streamctl')
@@ -25,13 +26,9 @@ function exitCodeFor(error: unknown): number {
 
 /** The only place that exits: actions return an exit code or throw a StreamctlError. */
 export async function main(argv: string[]): Promise<void> {
-  // `streamctl status --json | head` closes the pipe early; that is the reader's choice, not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.Ok);
-      throw error;
-    });
-  }
+  // `streamctl status --json | head` closes the pipe early; that is the reader's choice, not an
+  // error, and never a reason to skip a safety action (serve's drain, a cutover's restore).
+  guardOutputStreams();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

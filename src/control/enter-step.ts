@@ -21,6 +21,12 @@ export async function enterStepTick(run: Run): Promise<void> {
 async function enterRatio(run: Run, step: RatioStep): Promise<void> {
   const { traffic, metrics } = run.deps;
   const index = run.state.stepIndex;
+  // The lease is confirmed with the target first: a run whose lease lapsed (a gate that outlived
+  // it) or was taken must not move traffic another controller may own (issue 18: 0.9 -> 0.5).
+  const lease = await run.confirmLease();
+  if (!lease.held) {
+    return endRun(run, 'lease_lost', `${lease.reason}; step ${index + 1} (ratio ${step.ratio}) was not applied, the ratio was left at ${run.state.expectedRatio}`, { kind: 'none' });
+  }
   let old: number | null = null;
   let readBack: number;
   try {
@@ -46,6 +52,7 @@ async function enterRatio(run: Run, step: RatioStep): Promise<void> {
       return endRun(run, 'error', `load for step ${index + 1} did not start: ${errorMessage(error)}`, { kind: 'restore', ratio: run.state.lastGoodRatio ?? 0 });
     }
   }
+  run.stepStartedMono = run.deps.clock.monotonic();
   await run.record({ type: 'step_started', index, ratio: step.ratio, samples: samplesPerStep(step) });
 }
 
@@ -56,8 +63,13 @@ async function manualGate(run: Run, step: PauseStep): Promise<void> {
     await run.record({ type: 'step_passed', index, ratio: null });
     return;
   }
-  const answer = run.deps.manualGate ? await run.deps.manualGate.wait(step.message, run.deps.signal) : 'unavailable';
+  // The prompt ends early when the lease is lost (it renews in the background meanwhile), so the
+  // operator learns it at once rather than on pressing Enter.
+  const answer = run.deps.manualGate ? await run.deps.manualGate.wait(step.message, run.waitSignal) : 'unavailable';
   if (run.aborted) return; // the loop restores the starting ratio
+  if (run.leaseLostTo !== undefined) {
+    return endRun(run, 'lease_lost', `${run.leaseLostTo}; stopped at the manual gate (step ${index + 1}), the ratio was left at ${run.state.expectedRatio}`, { kind: 'none' });
+  }
   if (answer === 'continue') {
     await run.record({ type: 'gate', index, gate: 'manual', result: 'approved', summary: 'approved at the terminal' });
     await run.record({ type: 'step_passed', index, ratio: null });

@@ -24,13 +24,17 @@ export async function observeTick(run: Run): Promise<void> {
     return endRun(run, 'inconclusive', reason, restoreLastGood(run));
   }
 
-  // Sample n is due n intervals after the step started, so a resumed clock lands on the same grid.
-  const due = (run.state.stepStartedAt ?? run.deps.clock.now()) + (taken + 1) * step.intervalMs;
-  run.progress({ type: 'waiting', index, until: new Date(due).toISOString(), sample: taken + 1, of: total });
-  await run.waitUntil(due);
+  // Sample n is due n intervals after the step started, on the monotonic clock: a wall-clock step
+  // (NTP moved it back 120 s in issue 18) neither stalls nor hurries it. The anchor is always this
+  // process's own: a resumed run re-enters its step and records step_started again.
+  const now = run.deps.clock.monotonic();
+  run.stepStartedMono ??= now;
+  const inMs = Math.max(0, run.stepStartedMono + (taken + 1) * step.intervalMs - now);
+  run.progress({ type: 'waiting', index, until: new Date(run.deps.clock.now() + inMs).toISOString(), inMs, sample: taken + 1, of: total });
+  await run.waitUntil(now + inMs);
   if (run.aborted) return;
   if (run.leaseLostTo !== undefined) {
-    return endRun(run, 'lease_lost', `the lease was taken by ${run.leaseLostTo}; this run stopped touching the ratio`, { kind: 'none' });
+    return endRun(run, 'lease_lost', `${run.leaseLostTo}; this run stopped touching the ratio (left at ${run.state.expectedRatio})`, { kind: 'none' });
   }
 
   const sample = await takeSample(run, step);

@@ -30,8 +30,14 @@ export type RunRecord =
   | { type: 'warning'; at: string; message: string }
   | { type: 'run_ended'; at: string; outcome: Outcome; exitCode: number; reason: string; index: number };
 
-/** Progress that is shown but not journalled. */
-export type ProgressEvent = { type: 'waiting'; at: string; index: number; until: string; sample: number; of: number };
+/**
+ * Shown but not journalled: progress, and `journal_fault`, the journal's first failed write (the
+ * run stops and puts the starting ratio back; its last records exist only in its output).
+ */
+export type ProgressEvent =
+  /** `inMs`: ms to the next sample on the monotonic clock; `until` is that instant in wall time, for display. */
+  | { type: 'waiting'; at: string; index: number; until: string; inMs: number; sample: number; of: number }
+  | { type: 'journal_fault'; at: string; message: string };
 
 export type RunEvent = RunRecord | ProgressEvent;
 

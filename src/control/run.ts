@@ -7,6 +7,8 @@ import type { ManualGate } from '../ports/manual-gate.js';
 import type { MetricsSnapshot, MetricsSource } from '../ports/metrics-source.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { TrafficControl } from '../ports/traffic-control.js';
+import type { LeaseKeeper } from './lease-keeper.js';
+import type { Standing } from './lease-view.js';
 import { notificationFor } from './notifications.js';
 import type { RunEvent, RunRecord } from './records.js';
 import { applyRecord, type RunState } from './state.js';
@@ -25,7 +27,7 @@ export interface EngineDeps {
   loadRunner?: LoadRunner;
   manualGate?: ManualGate;
   onEvent?: (event: RunEvent) => void;
-  /** Lease renewal period; a third of the 60 s TTL so two missed renewals still hold it. */
+  /** Lease renewal period, ms of monotonic time; default a third of the lease's TTL (20 s of 60 s) so two missed renewals still hold it. */
   leaseRenewEveryMs?: number;
   /** Read-backs after an emergency rollback before it is declared unverified (3, 1 s apart). */
   rollbackVerifyAttempts?: number;
@@ -47,12 +49,14 @@ export class Run {
   previousSnapshot: MetricsSnapshot | undefined;
   /** The running step's background load (`load:`), with the step it belongs to. */
   private load: { index: number; handle: LoadHandle } | undefined;
-  leaseLostTo: string | undefined;
-  private lastRenewAt: number;
+  /** Monotonic ms when the step in flight started: sample due times count from here, never from a wall time. */
+  stepStartedMono: number | undefined;
+  /** Aborts on Ctrl-C or when the lease is lost: either ends a wait (a sample's, a manual gate's) at once. */
+  readonly waitSignal: AbortSignal;
 
-  constructor(readonly deps: EngineDeps, readonly runId: string, state: RunState | null) {
+  constructor(readonly deps: EngineDeps, readonly runId: string, state: RunState | null, private readonly lease: LeaseKeeper) {
     this.current = state;
-    this.lastRenewAt = deps.clock.now();
+    this.waitSignal = AbortSignal.any([deps.signal, lease.lostSignal]);
   }
 
   /** Present from the first record (run_started) on. */
@@ -84,29 +88,28 @@ export class Run {
     this.deps.onEvent?.({ ...event, at: this.iso() } as RunEvent);
   }
 
-  /**
-   * Sleeps until `due` in slices, renewing the lease on the way; returns early on Ctrl-C or
-   * when the lease was lost to another holder.
-   */
-  async waitUntil(due: number): Promise<void> {
-    const every = this.deps.leaseRenewEveryMs ?? 20_000;
-    while (!this.aborted && this.leaseLostTo === undefined) {
-      const now = this.deps.clock.now();
-      if (now - this.lastRenewAt >= every) await this.renewLease();
-      if (now >= due) return;
-      const slice = Math.max(1, Math.min(due - now, every - (now - this.lastRenewAt)));
-      await this.deps.clock.sleep(slice, this.deps.signal);
-    }
+  /** Why the lease is no longer this run's (taken, or lapsed); undefined while it is. */
+  get leaseLostTo(): string | undefined {
+    return this.lease.lost ?? undefined;
   }
 
-  private async renewLease(): Promise<void> {
-    this.lastRenewAt = this.deps.clock.now();
-    try {
-      const lease = await this.deps.lease.renew();
-      if (!lease.acquired) this.leaseLostTo = lease.holder;
-    } catch (error) {
-      // Unreachable while renewing: the next sample measures reachability; the TTL (60 s) covers two misses.
-      await this.record({ type: 'warning', message: `lease renewal failed: ${(error as Error).message}` });
+  /**
+   * Renews the lease with the target and says whether this run may change the ratio now: call
+   * it right before every ratio change. `held: false` is final: the run must not touch the ratio.
+   */
+  confirmLease(): Promise<Standing> {
+    return this.lease.confirm();
+  }
+
+  /**
+   * Sleeps until `due` (monotonic ms, Clock.monotonic()); returns early on Ctrl-C or when the
+   * lease was lost. The lease renews on its own timer meanwhile (lease-keeper.ts).
+   */
+  async waitUntil(due: number): Promise<void> {
+    while (!this.waitSignal.aborted) {
+      const left = due - this.deps.clock.monotonic();
+      if (left <= 0) return;
+      await this.deps.clock.sleep(left, this.waitSignal);
     }
   }
 

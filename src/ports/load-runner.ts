@@ -23,9 +23,15 @@ export interface LoadSummary {
   errors: Record<string, number>;
   /** Share of failed requests, 0..1. */
   errorRate: number;
+  /** Latency of the 2xx answers only (null without any): what an accepted upload cost. */
   p50Ms: number | null;
   p95Ms: number | null;
   p99Ms: number | null;
+  /**
+   * Latency of the failed requests (non-2xx answers, network failures), kept apart so that fast
+   * refusals never pass for a fast service. Absent in journals written before it existed.
+   */
+  failedLatency?: { count: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null };
   /** How long requests were released. */
   durationMs: number;
   /** The engine stopped it (step ended, rollback, Ctrl-C) before its duration was over. */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { StreamctlError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-code.js';
 import { freePort } from '../shared/free-port.js';
+import { currentProcess, isAlive, type ProcessIdentity } from './process-identity.js';
 
 export interface EmbeddedRedisOptions {
   /** Directory for the AOF and the pid/port files. */
@@ -22,7 +23,10 @@ export interface EmbeddedRedis {
   readonly pid: number | undefined;
   /** True when a server left running by an earlier process (killed with -9) was reused. */
   readonly adopted: boolean;
-  /** Stops the server, letting it fsync its AOF; idempotent. */
+  /**
+   * Stops the server, letting it fsync its AOF; idempotent. Only a server this process started or
+   * adopted: once the run file names another live owner, it is left running.
+   */
   stop(): Promise<void>;
   /** Sends SIGKILL: for fault tests that need Redis to vanish without a goodbye. */
   kill(): void;
@@ -63,24 +67,53 @@ async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: num
   return false;
 }
 
+/** `<dir>/streamctl-redis.json`: the server's pid and port, and the streamctl process that owns it. */
 interface RunFile {
   pid: number;
   port: number;
+  /** Absent in run files written before owners were recorded: such a server is adopted. */
+  owner?: ProcessIdentity;
+}
+
+function readRunFile(runFile: string): RunFile | undefined {
+  try {
+    return JSON.parse(readFileSync(runFile, 'utf8')) as RunFile;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeRunFile(runFile: string, pid: number, port: number): void {
+  writeFileSync(runFile, JSON.stringify({ pid, port, owner: currentProcess() } satisfies RunFile));
+}
+
+/** Whether the run file names a live streamctl process other than this one as the server's owner. */
+function ownedByAnother(run: RunFile | undefined): run is RunFile & { owner: ProcessIdentity } {
+  return run?.owner !== undefined && run.owner.pid !== process.pid && isAlive(run.owner);
 }
 
 /**
  * A runtime killed with -9 leaves its redis-server child running on the same data directory.
- * Starting a second server on that AOF would fork the data, so the survivor is reused instead.
+ * Starting a second server on that AOF would fork the data, so the survivor is reused instead,
+ * and becomes this process's to stop. A server whose owner still runs is never taken: the data
+ * dir lock keeps a second serve out before this point, and this refusal backs it up.
  */
 async function adoptSurvivor(dir: string): Promise<RunFile | undefined> {
   const runFile = join(dir, 'streamctl-redis.json');
   if (!existsSync(runFile)) return undefined;
-  try {
-    const previous = JSON.parse(readFileSync(runFile, 'utf8')) as RunFile;
-    if (processAlive(previous.pid) && (await ping(previous.port))) return previous;
-  } catch {
-    // An unreadable run file is stale by definition.
+  const previous = readRunFile(runFile);
+  if (previous && processAlive(previous.pid) && (await ping(previous.port))) {
+    if (ownedByAnother(previous)) {
+      throw new StreamctlError(
+        `the redis-server in ${dir} (PID ${previous.pid}, port ${previous.port}) belongs to the running streamctl process ${previous.owner.pid}`,
+        ExitCode.CouldNotRun,
+        'stop that instance first, or pass another --data-dir',
+      );
+    }
+    writeRunFile(runFile, previous.pid, previous.port);
+    return previous;
   }
+  // Unreadable, or its server is gone: stale.
   rmSync(runFile, { force: true });
   return undefined;
 }
@@ -101,6 +134,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     '--appendonly', options.appendonly === false ? 'no' : 'yes',
     '--appendfsync', 'everysec',
     '--save', '',
+    // Explicit rather than the binary's built-in default: only noeviction keeps Redis from deleting
+    // accepted uploads and the ledger, and serve refuses any other (shared/eviction-policy.ts).
+    '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
     '--protected-mode', 'yes',
     '--loglevel', 'warning',
@@ -135,7 +171,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
       'another server may hold the data directory; pass --data-dir or --redis-url',
     );
   }
-  if (child.pid !== undefined) writeFileSync(runFile, JSON.stringify({ pid: child.pid, port } satisfies RunFile));
+  if (child.pid !== undefined) writeRunFile(runFile, child.pid, port);
   return handle(child, port, child.pid, false, runFile);
 }
 
@@ -148,6 +184,9 @@ function handle(child: ChildProcess | undefined, port: number, pid: number | und
     adopted,
     stop() {
       stopping ??= (async () => {
+        // Checked again at the point of action: stopping another live instance's Redis turns it
+        // `degraded` until it is restarted.
+        if (ownedByAnother(readRunFile(runFile))) return;
         if (pid !== undefined && processAlive(pid)) {
           // SIGTERM makes redis-server flush the AOF before it exits.
           process.kill(pid, 'SIGTERM');

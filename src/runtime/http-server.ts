@@ -6,7 +6,10 @@ import { auditEntries, prometheusMetrics, setChaos, streamHealth, streamMetrics,
 import { getRatio, setRatio } from './admin/ratio-routes.js';
 import { emergencyRollback } from './admin/rollback-route.js';
 import { isAuthorized } from './admin/auth.js';
+import { clientErrorAnswer } from './http/client-error.js';
+import { allowedMethods, routeForMethod } from './http/method-match.js';
 import { sendAdminError, sendJson } from './http/respond.js';
+import { closeSilentConnections } from './http/silent-connections.js';
 import { handleUpload } from './ingest/ingest-route.js';
 import type { RuntimeContext } from './runtime-context.js';
 
@@ -80,7 +83,7 @@ export function createHttpServer(rt: RuntimeContext): Server {
     headersTimeout: rt.options.headersTimeoutMs,
     requestTimeout: rt.options.requestTimeoutMs,
     connectionsCheckingInterval: 1_000,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: rt.options.keepAliveTimeoutMs,
     maxHeaderSize: 16_384,
   }, (req, res) => {
     if (rt.state === 'draining') {
@@ -92,11 +95,11 @@ export function createHttpServer(rt: RuntimeContext): Server {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const byMethod = routes.get(path);
-    const route = byMethod?.get(req.method ?? 'GET');
+    const route = byMethod && routeForMethod(byMethod, req.method ?? 'GET');
     if (!route) {
       req.resume();
       if (byMethod) {
-        res.setHeader('allow', [...byMethod.keys()].join(', '));
+        res.setHeader('allow', allowedMethods(byMethod).join(', '));
         return sendAdminError(res, 405, `${req.method} is not allowed on ${path}`);
       }
       return sendAdminError(res, 404, `no endpoint ${path}`);
@@ -129,16 +132,14 @@ export function createHttpServer(rt: RuntimeContext): Server {
     }
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || error.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    const [status, reason] =
-      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] :
-      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] :
-      [400, 'Bad Request'];
-    const body = JSON.stringify({ error: `${reason.toLowerCase()}: ${error.code ?? 'malformed request'}` });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    // Written, then the socket destroyed at once (node's default does the same): after a 408 the
+    // rest of the body must never be parsed, or its handler would still act (issue 18, kind 4).
+    const answerStarted = Boolean((socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent);
+    const answer = socket.writable ? clientErrorAnswer(error.code, answerStarted) : null;
+    if (answer !== null) socket.write(answer);
+    socket.destroy();
   });
+  // A socket that never sends a request is closed after the headers timeout, as a slow request is.
+  closeSilentConnections(server, rt.options.headersTimeoutMs);
   return server;
 }

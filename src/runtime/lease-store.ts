@@ -9,14 +9,16 @@ export interface LeaseState {
 
 const KEY = (name: string) => `streamctl:lease:${name}`;
 
-// Take or renew in one step: free, expired (gone) or already ours.
+// Take or renew in one step: free, expired (gone) or already ours. The fourth value says whether
+// it was still ours (a renewal, 1) or taken afresh (0): a holder whose lease lapsed unnoticed (a
+// suspended machine, a stalled process) learns that another controller may have acted meanwhile.
 const ACQUIRE = `
 local current = redis.call('GET', KEYS[1])
 if current == false or current == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return {1, ARGV[1], redis.call('PTTL', KEYS[1])}
+  return {1, ARGV[1], redis.call('PTTL', KEYS[1]), current == ARGV[1] and 1 or 0}
 end
-return {0, current, redis.call('PTTL', KEYS[1])}`;
+return {0, current, redis.call('PTTL', KEYS[1]), 0}`;
 
 const RELEASE = `
 local current = redis.call('GET', KEYS[1])
@@ -32,9 +34,10 @@ function expiry(ttlMs: number): string {
 export class LeaseStore {
   constructor(private readonly redis: Redis) {}
 
-  async acquire(name: string, holder: string, ttlMs: number): Promise<{ acquired: boolean; holder: string; expires_at: string }> {
-    const [ok, current, pttl] = (await this.redis.eval(ACQUIRE, 1, KEY(name), holder, String(ttlMs))) as [number, string, number];
-    return { acquired: ok === 1, holder: current, expires_at: expiry(pttl) };
+  /** `renewed`: the lease was already this holder's (not expired) when the request arrived. */
+  async acquire(name: string, holder: string, ttlMs: number): Promise<{ acquired: boolean; holder: string; expires_at: string; renewed: boolean }> {
+    const [ok, current, pttl, renewed] = (await this.redis.eval(ACQUIRE, 1, KEY(name), holder, String(ttlMs))) as [number, string, number, number];
+    return { acquired: ok === 1, holder: current, expires_at: expiry(pttl), renewed: renewed === 1 };
   }
 
   async release(name: string, holder: string): Promise<{ released: boolean; holder?: string }> {

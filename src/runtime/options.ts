@@ -37,9 +37,21 @@ export interface ServeOptions {
   maxBacklog?: number;
   /** Slow clients: a request's headers must arrive within this... */
   headersTimeoutMs: number;
-  /** ...and the whole request within this. */
+  /** ...and the whole request within this. A connection that sends nothing is closed after headersTimeoutMs too. */
   requestTimeoutMs: number;
+  /**
+   * An idle keep-alive connection is closed this long after its last answer. 65 s by default:
+   * longer than the 60 s idle timeout of common load balancers (AWS ALB, nginx's 60 s
+   * keepalive_timeout upstream), so the balancer closes first and never sends a request onto a
+   * socket the service is closing.
+   */
+  keepAliveTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Run on a Redis whose maxmemory-policy is not `noeviction` (or cannot be read), logging the
+   * risk at critical; without it serve refuses to start (exit 64). See shared/eviction-policy.ts.
+   */
+  allowEviction?: boolean;
 }
 
 export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
@@ -60,6 +72,7 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
   shutdownTimeoutMs: 15_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
   logLevel: 'info',
 };
 

@@ -13,6 +13,7 @@ import type { RatioStore } from './ratio-store.js';
 import type { BacklogMonitor } from './streams/backlog-monitor.js';
 import type { StreamProducer } from './streams/producer.js';
 import type { TraditionalQueue } from './traditional-queue.js';
+import type { SpillReplay } from './spill-replay.js';
 import type { RecordKind } from './wire-format.js';
 import type { ConsistencyEndpoint } from './admin/consistency-endpoint.js';
 
@@ -37,6 +38,8 @@ export interface RuntimeContext {
   readonly producer: StreamProducer;
   readonly ledger: AcceptanceLedger;
   readonly queue: TraditionalQueue;
+  /** Spill files of an earlier shutdown still being written; absent in contexts built without one. */
+  readonly spills?: SpillReplay;
   readonly breaker: CircuitBreaker;
   readonly monitors: Record<RecordKind, BacklogMonitor>;
   readonly consumers: Consumers;

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { errorMessage } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
+import { parseRedisUrl } from '../shared/redis-url.js';
 import { AcceptanceLedger } from './acceptance-ledger.js';
 import type { ConsistencyEndpoint } from './admin/consistency-endpoint.js';
 import { AuditLog } from './audit-log.js';
@@ -13,6 +14,8 @@ import { noChaos } from './chaos.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { createHttpServer } from './http-server.js';
+import { guardEvictionPolicy } from './eviction-guard.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { LeaseStore } from './lease-store.js';
 import { SlidingWindowMetrics } from './metrics/index.js';
 import { MetricsExchange } from './metrics-exchange.js';
@@ -29,8 +32,11 @@ import { ensureGroup } from './streams/groups.js';
 import { StreamProducer } from './streams/producer.js';
 import { AppendConnection } from './streams/append-connection.js';
 import { TraditionalQueue } from './traditional-queue.js';
-import { batchSize } from './records/rows.js';
-import { replaySpills, writeSpill } from './spill-file.js';
+import { recordsIn } from './records/queued-upload.js';
+import { writeSpill } from './spill-file.js';
+import { SpillReplay } from './spill-replay.js';
+import { redisBatchDeadLetters } from './batch-dead-letters.js';
+import { WorkerSink } from './sinks/worker-sink.js';
 import { RECORD_KINDS, STREAMS, type RecordKind } from './wire-format.js';
 
 export interface RunningService {
@@ -45,7 +51,7 @@ export interface RunningService {
 
 export interface ServiceHooks {
   logger?: Logger;
-  consistency?: (deps: { redisUrl: string; database: string }) => ConsistencyEndpoint;
+  consistency?: (deps: { redisUrl: string; database: string; allowEviction?: boolean }) => ConsistencyEndpoint;
 }
 
 /** Queued records the batch path may hold before it answers 503; 200k rows is about 100 MB. */
@@ -60,7 +66,9 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
   checkBindPolicy(options.host, options.adminToken, options.insecure);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  // Before anything in the data dir is touched (its Redis above all); released last, after that Redis stopped.
+  const lock = lockDataDir(dataDir);
+  const cleanups: Array<() => Promise<unknown> | unknown> = [() => lock.release()];
 
   try {
     let embedded: EmbeddedRedis | undefined;
@@ -72,22 +80,36 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
       if (embedded.adopted) logger.warn('reusing the embedded redis-server left running by an earlier run that did not stop cleanly', { url: redisUrl, dir: join(dataDir, 'redis') });
       else logger.info('started embedded redis-server', { url: redisUrl, dir: join(dataDir, 'redis') });
     }
+    // Parsed once (a bad URL is exit 64 before anything is opened): every connection (ioredis, the
+    // ingest socket, the consumers' thread) reads the same host, port, db, credentials and TLS.
+    const endpoint = parseRedisUrl(redisUrl);
     const database = describeDatabase(options.database, dataDir);
-    const sink: Sink = await openSink(options.database, dataDir, logger);
+    // Opened here for its schema work and messages (and a UsageError exit 64), then handed over:
+    // the batch path writes through a thread of its own, never on the one answering HTTP.
+    const schemaSink: Sink = await openSink(options.database, dataDir, logger);
+    const sink = new WorkerSink(schemaSink.description, { database: options.database, dataDir });
     cleanups.unshift(() => sink.close());
-    await replaySpills(dataDir, sink, logger);
+    await schemaSink.close();
+    await sink.open();
 
-    const redis = commandConnection(redisUrl);
-    const subscriber = subscriberConnection(redisUrl);
+    const redis = commandConnection(endpoint);
+    const subscriber = subscriberConnection(endpoint);
     for (const connection of [redis, subscriber]) {
       connection.on('error', (error) => logger.throttled('redis-error', 10_000, 'warn', 'redis connection error', { error: errorMessage(error) }));
       cleanups.unshift(() => connection.disconnect());
     }
-    await connectWhenReady(redis, (attempt, error) => {
-      if (attempt === 1 || attempt % 10 === 0) logger.warn('waiting for Redis', { url: redisUrl, attempt, error: errorMessage(error) });
+    await connectWhenReady(redis, endpoint, (attempt, error) => {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn('waiting for Redis', { url: endpoint.display, attempt, error: errorMessage(error) });
     });
+    await guardEvictionPolicy(redis, redisUrl, options.allowEviction === true, logger);
     await subscriber.connect().catch(() => undefined);
     for (const kind of RECORD_KINDS) await ensureGroup(redis, STREAMS[kind]);
+    // After Redis: a spilled record the database refuses becomes a dead letter there.
+    const deadLetters = redisBatchDeadLetters(redis);
+    const spills = new SpillReplay(dataDir, sink, deadLetters, logger);
+    await spills.run();
+    spills.keepTrying();
+    cleanups.unshift(() => spills.stop());
 
     const ratio = new RatioStore(redis, subscriber, logger, options.ratio ?? INITIAL_RATIO);
     await ratio.start(options.ratio, INITIAL_RATIO);
@@ -98,16 +120,16 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     const exchange = new MetricsExchange(redis, metrics, instanceId, logger);
     const breaker = new CircuitBreaker({ failureThreshold: 5, openMs: 1_000 });
     redis.on('close', () => breaker.open());
-    const appender = new AppendConnection(redisUrl, (connected) => {
+    const appender = new AppendConnection(endpoint, (connected) => {
       if (!connected) breaker.open();
     });
     await appender.open();
     cleanups.unshift(() => appender.close());
-    const queue = new TraditionalQueue(sink, { batchSize: options.batchSize, flushIntervalMs: options.flushIntervalMs, maxQueued: MAX_TRADITIONAL_QUEUE }, logger);
+    const queue = new TraditionalQueue(sink, { batchSize: options.batchSize, flushIntervalMs: options.flushIntervalMs, maxQueued: MAX_TRADITIONAL_QUEUE }, logger, deadLetters);
     const monitors = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new BacklogMonitor(redis, STREAMS[kind], logger, options.maxBacklog ?? STREAMS[kind].maxLen)])) as Record<RecordKind, BacklogMonitor>;
     const consumers = new WorkerConsumers({
       fleet: {
-        redisUrl, perStream: options.consumers, batch: options.consumerBatch, claimIdleMs: options.claimIdleMs,
+        redis: endpoint, perStream: options.consumers, batch: options.consumerBatch, claimIdleMs: options.claimIdleMs,
         maxDeliveries: options.maxDeliveries, namePrefix: options.consumerNamePrefix ?? '',
       },
       database: options.database,
@@ -115,19 +137,21 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     }, logger);
 
     const context: RuntimeContext = {
-      options, logger, redis, ratio, metrics, exchange, breaker, queue, monitors, consumers,
+      options, logger, redis, ratio, metrics, exchange, breaker, queue, monitors, consumers, spills,
       producer: new StreamProducer(redis, appender),
       ledger: new AcceptanceLedger(redis, logger),
       lease: new LeaseStore(redis),
       audit: new AuditLog(redis),
       chaos: noChaos(),
       counters: { fallbacks: 0, backpressured: 0, chaosErrors: 0, streamErrors: 0, lastErrorTime: undefined },
-      consistency: hooks.consistency?.({ redisUrl, database: database.location }),
+      consistency: hooks.consistency?.({ redisUrl, database: database.location, allowEviction: options.allowEviction === true }),
       state: 'starting',
     };
 
     const server = createHttpServer(context);
     await listen(server, options.port, options.host);
+    // Should start-up fail after this (the consumers' thread cannot connect), the port must not keep the process alive.
+    cleanups.unshift(() => new Promise<void>((resolveClose) => server.close(() => resolveClose())));
     const port = (server.address() as AddressInfo).port;
     consumers.setNamePrefix(options.consumerNamePrefix ?? defaultConsumerPrefix(port));
     await consumers.start();
@@ -150,7 +174,8 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     await Promise.all(RECORD_KINDS.map((kind) => monitors[kind].check().catch(() => undefined)));
     context.state = 'ready';
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-    logger.info('streamctl serve is ready', { url, redis: redisUrl, database: database.kind === 'sqlite' ? database.location : 'postgres', ratio: ratio.current, routing: options.routing, consumers: consumers.size });
+    lock.describe(url);
+    logger.info('streamctl serve is ready', { url, redis: endpoint.display, database: database.kind === 'sqlite' ? database.location : 'postgres', ratio: ratio.current, routing: options.routing, consumers: consumers.size });
 
     let closing: Promise<{ unflushed: number }> | undefined;
     const close = () => {
@@ -161,7 +186,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
         exchange.stop();
         await closeServer(server, deadline);
         const left = await queue.close(deadline);
-        let unflushed = batchSize(left);
+        let unflushed = recordsIn(left);
         if (unflushed > 0) {
           try {
             const file = writeSpill(dataDir, left);

@@ -21,6 +21,13 @@ export const STREAMS: Record<RecordKind, StreamDefinition> = {
 
 export const RECORD_KINDS = Object.keys(STREAMS) as RecordKind[];
 
+/**
+ * An optional entry field naming the path a record was accepted on, when that is not the stream
+ * path: batch-path dead letters carry `optimized` (batch-dead-letters.ts), and a replay of one
+ * stores its rows under that upload method, so the consistency check's per-path books balance.
+ */
+export const UPLOAD_METHOD_FIELD = 'upload_method';
+
 export function deadLetterStream(stream: string): string {
   return `${stream}:dlq`;
 }
@@ -44,6 +51,8 @@ export interface DecodedEntry {
   kind: RecordKind | undefined;
   deviceSn: string | undefined;
   data: unknown;
+  /** `optimized` for a batch-path record replayed from the dead letters; otherwise the stream path's. */
+  uploadMethod: 'stream_v2' | 'optimized';
 }
 
 export class EntryDecodeError extends Error {
@@ -77,6 +86,7 @@ export function decodeEntry(stream: string, entryId: string, fields: string[]): 
     kind,
     deviceSn: map.device_sn && map.device_sn.length > 0 ? map.device_sn : envelopeSn,
     data: env.data,
+    uploadMethod: map[UPLOAD_METHOD_FIELD] === 'optimized' ? 'optimized' : 'stream_v2',
   };
 }
 

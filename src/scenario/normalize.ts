@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, DEFAULT_THRESHOLDS, type Limits, type Plan, type Step, type Thresholds, type WebhookTarget } from '../control/plan.js';
 import type { LoadSpec } from '../ports/load-runner.js';
+import { MAX_WEBHOOK_TIMEOUT } from '../shared/durations.js';
 import { durationAt } from './durations.js';
 import type { ScenarioIssue } from './issues.js';
 import type { ScenarioInput } from './schema.js';
@@ -47,7 +48,7 @@ export function normalize(input: ScenarioInput, fallbackName: string): Plan {
   const webhooks: WebhookTarget[] = (input.webhooks ?? []).map((hook, i) => ({
     url: hook.url,
     events: hook.events ?? ['start', 'step', 'breach', 'rollback', 'done'],
-    timeoutMs: ms(hook.timeout, `webhooks[${i}].timeout`) ?? 5_000,
+    timeoutMs: durationAt(hook.timeout, `webhooks[${i}].timeout`, ignored, MAX_WEBHOOK_TIMEOUT) ?? 5_000,
     retries: hook.retries ?? 2,
     headers: hook.headers ?? {},
   }));

@@ -1,3 +1,5 @@
+import { MAX_WEBHOOK_TIMEOUT } from '../shared/durations.js';
+import { redactUrl } from '../shared/redact.js';
 import type { ScenarioIssue } from './issues.js';
 import type { ScenarioInput } from './schema.js';
 import { durationAt } from './durations.js';
@@ -8,7 +10,7 @@ const RATIO_ONLY = ['observe', 'interval', 'thresholds', 'load'] as const;
 export function checkRules(input: ScenarioInput): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
   if (input.target !== undefined && !isHttpUrl(input.target)) {
-    issues.push({ path: 'target', message: `"${input.target}" is not an http(s) URL` });
+    issues.push({ path: 'target', message: `"${redactUrl(input.target)}" is not an http(s) URL` });
   }
   const topObserve = durationAt(input.observe, 'observe', issues);
   const topInterval = durationAt(input.interval, 'interval', issues);
@@ -58,8 +60,13 @@ export function checkRules(input: ScenarioInput): ScenarioIssue[] {
   });
 
   (input.webhooks ?? []).forEach((hook, i) => {
-    if (!isHttpUrl(hook.url)) issues.push({ path: `webhooks[${i}].url`, message: `"${hook.url}" is not an http(s) URL` });
-    const timeout = durationAt(hook.timeout, `webhooks[${i}].timeout`, issues);
+    // Echoed redacted: a scenario's webhook URL may carry its token (issue 18).
+    if (!isHttpUrl(hook.url)) issues.push({ path: `webhooks[${i}].url`, message: `"${redactUrl(hook.url)}" is not an http(s) URL` });
+    else if (hasUserinfo(hook.url)) {
+      // undici (the HTTP client) drops `user:pass@` without a word: the hook would never authenticate.
+      issues.push({ path: `webhooks[${i}].url`, message: 'credentials in the URL (user:password@) are not sent; put them in headers:, e.g. Authorization: Basic ...' });
+    }
+    const timeout = durationAt(hook.timeout, `webhooks[${i}].timeout`, issues, MAX_WEBHOOK_TIMEOUT);
     if (timeout !== undefined && timeout <= 0) issues.push({ path: `webhooks[${i}].timeout`, message: 'must be more than 0' });
   });
   return issues;
@@ -72,4 +79,9 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function hasUserinfo(text: string): boolean {
+  const url = new URL(text);
+  return url.username !== '' || url.password !== '';
 }

@@ -17,6 +17,7 @@ export interface LoggerOptions {
   level?: LogLevel;
   json?: boolean;
   write?: (line: string) => void;
+  /** Wall time for the log lines; when given (tests), throttling uses it too, else the monotonic clock. */
   now?: () => number;
 }
 
@@ -31,6 +32,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const threshold = RANK[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const now = options.now ?? Date.now;
+  // Throttling measures intervals: on the monotonic clock, so a wall step back does not silence a
+  // warning for the length of the step (a test that steers `now` steers both).
+  const monotonic = options.now ?? (() => performance.now());
   const lastByKey = new Map<string, { at: number; suppressed: number }>();
 
   function log(level: LogLevel, message: string, fields: LogFields = {}): void {
@@ -54,7 +58,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     error: (m, f) => log('error', m, f),
     critical: (m, f) => log('critical', m, f),
     throttled(key, everyMs, level, message, fields) {
-      const at = now();
+      const at = monotonic();
       const last = lastByKey.get(key);
       if (last && at - last.at < everyMs) {
         last.suppressed++;

@@ -62,6 +62,8 @@ export class FakeService {
   onRequest: ((method: string, path: string, service: FakeService) => void) | undefined;
   consistency: { verdict: string; summary: string } | null = { verdict: 'consistent', summary: '0 missing, 0 duplicated' };
   lease: { holder: string; expiresAt: number } | null = null;
+  /** The service's own clock for lease expiry (ms epoch); the engine harness points it at the fake clock's true time. */
+  clockNow: () => number = Date.now;
   readonly audit: Array<Record<string, unknown>> = [];
   readonly log: RequestLog[] = [];
   metricsReads = 0;
@@ -174,10 +176,12 @@ export class FakeService {
       case 'POST /api/lease': {
         const holder = String(b.holder);
         const ttl = Number(b.ttl_ms ?? 60_000);
-        const held = this.lease && this.lease.expiresAt > Date.now() && this.lease.holder !== holder;
-        if (held) return send(res, 409, { acquired: false, name: b.name, holder: this.lease!.holder, expires_at: new Date(this.lease!.expiresAt).toISOString() });
-        this.lease = { holder, expiresAt: Date.now() + ttl };
-        return send(res, 200, { acquired: true, name: b.name, holder, expires_at: new Date(this.lease.expiresAt).toISOString() });
+        const live = this.lease !== null && this.lease.expiresAt > this.clockNow();
+        if (live && this.lease!.holder !== holder) return send(res, 409, { acquired: false, name: b.name, holder: this.lease!.holder, expires_at: new Date(this.lease!.expiresAt).toISOString(), renewed: false });
+        // As serve: `renewed` says whether it was still this holder's (lease-store.ts).
+        const renewed = live && this.lease!.holder === holder;
+        this.lease = { holder, expiresAt: this.clockNow() + ttl };
+        return send(res, 200, { acquired: true, name: b.name, holder, expires_at: new Date(this.lease.expiresAt).toISOString(), renewed });
       }
       case 'DELETE /api/lease': {
         const holder = url.searchParams.get('holder');

@@ -4,7 +4,9 @@ import { couldNotCheckDocument } from '../consistency/document.js';
 import { consistencyOptionsFromQuery } from '../consistency/query.js';
 import { runConsistencyCheck, type ConsistencyOptions } from '../consistency/run.js';
 import type { ConsistencyDatabase } from '../consistency/ports.js';
-import { openPostgresConsistency, redactUrl } from './postgres-consistency.js';
+import { redactUrl } from '../../shared/redact.js';
+import { redactRedisUrl } from '../../shared/redis-url.js';
+import { openPostgresConsistency } from './postgres-consistency.js';
 import { connectRedisConsistency } from './redis-consistency.js';
 import { openSqliteConsistency } from './sqlite-consistency.js';
 
@@ -16,9 +18,10 @@ export async function openConsistencyDatabase(location: string): Promise<Consist
  * `GET /api/consistency` for `streamctl serve` (ServiceHooks.consistency): each call opens its own
  * read-only database handle and Redis connection, so a slow check never blocks ingest's
  * connections, and closes them after. 200 with the document for every verdict it could reach;
- * 503 with a could_not_check document; 400 for a bad query.
+ * 503 with a could_not_check document; 400 for a bad query. `allowEviction` is serve's own
+ * --allow-eviction: with it an evicting policy warns in the document instead of making it inconclusive.
  */
-export function createConsistencyEndpoint(deps: { redisUrl: string; database: string }) {
+export function createConsistencyEndpoint(deps: { redisUrl: string; database: string; allowEviction?: boolean }) {
   return {
     async run(query: URLSearchParams): Promise<{ status: number; body: unknown }> {
       let options: ConsistencyOptions;
@@ -27,13 +30,13 @@ export function createConsistencyEndpoint(deps: { redisUrl: string; database: st
       } catch (error) {
         return { status: 400, body: { status: 'error', message: errorMessage(error) } };
       }
-      const sources = { database: deps.database.startsWith('postgres') ? redactUrl(deps.database) : `sqlite:${deps.database}`, redis: redactUrl(deps.redisUrl) };
+      const sources = { database: deps.database.startsWith('postgres') ? redactUrl(deps.database) : `sqlite:${deps.database}`, redis: redactRedisUrl(deps.redisUrl) };
       let database: ConsistencyDatabase | undefined;
       let redis: Awaited<ReturnType<typeof connectRedisConsistency>> | undefined;
       try {
         database = await openConsistencyDatabase(deps.database);
         redis = await connectRedisConsistency(deps.redisUrl);
-        const doc = await runConsistencyCheck({ redis, database }, options);
+        const doc = await runConsistencyCheck({ redis, database }, { ...options, allowEviction: deps.allowEviction ?? false });
         return { status: doc.verdict === 'could_not_check' ? 503 : 200, body: doc };
       } catch (error) {
         if (error instanceof StreamctlError && error.exitCode === ExitCode.Usage) return { status: 400, body: { status: 'error', message: error.message } };

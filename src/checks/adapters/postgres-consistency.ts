@@ -1,21 +1,10 @@
 import pg from 'pg';
 import { SETTINGS_TABLE } from '../../shared/database-settings.js';
 import { UnreachableError, errorMessage } from '../../shared/errors.js';
+import { redactUrl } from '../../shared/redact.js';
 import type { ConsistencyDatabase } from '../consistency/ports.js';
 import { postgresPlaceholder, type Query } from './consistency-sql.js';
 import { SqlConsistency, type Row } from './sql-consistency.js';
-
-/** `postgres://user:secret@host/db` -> `postgres://host/db`: credentials never reach a report. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '<unparseable url>';
-  }
-}
 
 export async function openPostgresConsistency(url: string): Promise<ConsistencyDatabase> {
   // One connection is enough: the check's queries run one after the other.

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { UnreachableError, errorMessage } from '../../shared/errors.js';
+import { readEvictionFacts, type EvictionFacts } from '../../shared/eviction-policy.js';
 import { ledgerKey } from '../../shared/ledger-keys.js';
 import { trimmedCounterKey } from '../layout.js';
 import type { ConsistencyRedis, GroupInfo, PendingEntry, StreamEntry } from '../consistency/ports.js';
-import { redactUrl } from './postgres-consistency.js';
+import { ioredisEndpointOptions, parseRedisUrl } from '../../shared/redis-url.js';
 
 type RawEntry = [string, string[] | null];
 
@@ -34,7 +35,10 @@ export class RedisConsistency implements ConsistencyRedis {
 
   async timeMs(): Promise<number> {
     const [seconds, micros] = await this.redis.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    // Redis's answer, not the user's flag: a bad one is "could not check" (exit 2), never a usage error.
+    if (!Number.isFinite(ms) || ms <= 0) throw new Error(`Redis answered TIME with ${JSON.stringify([seconds, micros])}, not a time`);
+    return ms;
   }
 
   async ledger(minutes: readonly number[]): Promise<Map<number, Record<string, number>>> {
@@ -103,6 +107,10 @@ export class RedisConsistency implements ConsistencyRedis {
     return value === null ? null : Number(value);
   }
 
+  eviction(): Promise<EvictionFacts> {
+    return readEvictionFacts((command, ...args) => this.redis.call(command, ...args));
+  }
+
   async close(): Promise<void> {
     if (this.ownsClient) this.redis.disconnect();
   }
@@ -113,7 +121,9 @@ export class RedisConsistency implements ConsistencyRedis {
  * exit 2 within seconds instead of a hang.
  */
 export async function connectRedisConsistency(url: string): Promise<RedisConsistency> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: 5_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // The same parser as serve's connections (a bad URL: UsageError, exit 64), so both read one host.
+  const endpoint = parseRedisUrl(url);
+  const redis = new Redis({ ...ioredisEndpointOptions(endpoint), lazyConnect: true, enableOfflineQueue: false, connectTimeout: 5_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
   // ioredis rejects connect() with "Connection is closed"; the socket error says why (ECONNREFUSED...).
   let cause: unknown;
   redis.on('error', (error) => {
@@ -123,7 +133,7 @@ export async function connectRedisConsistency(url: string): Promise<RedisConsist
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new UnreachableError(`cannot reach Redis at ${redactUrl(url)}: ${errorMessage(cause ?? error)}`, 'pass --redis-url (or REDIS_URL) of the Redis `streamctl serve` uses');
+    throw new UnreachableError(`cannot reach Redis at ${endpoint.display}: ${errorMessage(cause ?? error)}`, 'pass --redis-url (or REDIS_URL) of the Redis `streamctl serve` uses');
   }
-  return new RedisConsistency(redis, redactUrl(url), true);
+  return new RedisConsistency(redis, endpoint.display, true);
 }

@@ -7,7 +7,7 @@ import type { StoredTime } from '../../shared/stored-time.js';
 import { LAYOUT } from '../layout.js';
 import type { StoredRow } from '../validate/classify.js';
 import type { SampleRowSource } from '../validate/run.js';
-import { redactUrl } from './postgres-consistency.js';
+import { redactUrl } from '../../shared/redact.js';
 
 const TABLE = LAYOUT.health_data.table;
 

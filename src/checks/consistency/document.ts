@@ -3,6 +3,7 @@ import { VERDICT_EXIT, verdictOf, type CheckResult, type CheckStatus, type Verdi
 import { judgeCounts } from './judge-counts.js';
 import { judgeStreams } from './judge-streams.js';
 import type { Observations } from './observations.js';
+import { judgeEviction } from './vanished.js';
 import { isoOf, type SettledWindow } from './window.js';
 
 export const CONSISTENCY_SCHEMA = 'streamctl.consistency/v1';
@@ -58,7 +59,7 @@ function ordered(c: CheckResult): CheckResult {
 }
 
 export function judge(obs: Observations): CheckResult[] {
-  return [...judgeCounts(obs), ...judgeStreams(obs)].map(ordered);
+  return [...judgeCounts(obs), ...judgeStreams(obs), judgeEviction(obs)].map(ordered);
 }
 
 export function buildDocument(obs: Observations, context: DocumentContext): ConsistencyDocument {

@@ -2,9 +2,10 @@ import { KINDS, LAYOUT, PATHS, type Kind, type Path } from '../layout.js';
 import type { MinuteTally, Observations, PathKindCounts } from './observations.js';
 import type { ConsistencyDatabase, ConsistencyRedis, DuplicateSummary } from './ports.js';
 import type { StreamGathering } from './gather-streams.js';
+import { ledgerHoles } from './vanished.js';
 import { isoOf, minuteLabel, windowMinutes, type SettledWindow } from './window.js';
 
-type CountPart = Pick<Observations, 'ledgerMinutesFound' | 'counts' | 'otherMethods' | 'duplicateReadings' | 'duplicateIngestIds'>;
+type CountPart = Pick<Observations, 'ledgerMinutesFound' | 'ledgerHoles' | 'counts' | 'otherMethods' | 'duplicateReadings' | 'duplicateIngestIds'>;
 
 function perPathKind<T>(make: () => T): Record<Path, Record<Kind, T>> {
   return Object.fromEntries(PATHS.map((p) => [p, Object.fromEntries(KINDS.map((k) => [k, make()]))])) as Record<Path, Record<Kind, T>>;
@@ -29,6 +30,9 @@ export async function gatherCounts(
   const otherMethods: Observations['otherMethods'] = [];
   const duplicateReadings = perPathKind<DuplicateSummary>(() => ({ groups: 0, surplusRows: 0, samples: [] }));
   const duplicateIngestIds = {} as Record<Kind, DuplicateSummary>;
+  // Records known to have been accepted, per minute: what a ledger key of that minute must count.
+  const evidence = new Map<string, number>();
+  const addEvidence = (label: string, records: number) => evidence.set(label, (evidence.get(label) ?? 0) + records);
 
   for (const kind of KINDS) {
     const layout = LAYOUT[kind];
@@ -47,8 +51,9 @@ export async function gatherCounts(
           accepted: ledger.get(minute)?.[`${path}:${kind}`] ?? 0,
           persisted: persisted.get(`${path}|${label}`) ?? 0,
           unsettled: stream?.unsettledByMinute.get(label) ?? 0,
-          deadLettered: stream?.deadLetteredByMinute.get(label) ?? 0,
+          deadLettered: (path === 'stream_v2' ? streams[kind].deadLetteredByMinute : streams[kind].batchDeadLetteredByMinute).get(label) ?? 0,
         };
+        addEvidence(label, tally.persisted + (stream?.entriesByMinute.get(label) ?? 0) + tally.deadLettered);
         c.accepted += tally.accepted;
         c.persisted += tally.persisted;
         if (tally.accepted + tally.persisted + tally.unsettled + tally.deadLettered > 0) c.minutes.push(tally);
@@ -57,5 +62,6 @@ export async function gatherCounts(
     }
     duplicateIngestIds[kind] = await db.duplicateIngestIds(layout.table, startIso, endIso, sampleLimit);
   }
-  return { ledgerMinutesFound: ledger.size, counts, otherMethods, duplicateReadings, duplicateIngestIds };
+  const holes = ledgerHoles(minutes, new Set(ledger.keys()), evidence);
+  return { ledgerMinutesFound: ledger.size, ledgerHoles: holes, counts, otherMethods, duplicateReadings, duplicateIngestIds };
 }

@@ -27,6 +27,10 @@ export interface StreamGathering {
   /** Per minute label: records in flight (pending or undelivered) and dead-lettered, not persisted. */
   unsettledByMinute: Map<string, number>;
   deadLetteredByMinute: Map<string, number>;
+  /** The same for the batch path's dead letters (`upload_method optimized`, runtime/batch-dead-letters.ts). */
+  batchDeadLetteredByMinute: Map<string, number>;
+  /** Per minute label: records of every window entry still in the stream, whatever its state (vanished.ts, rule 1). */
+  entriesByMinute: Map<string, number>;
 }
 
 function inWindow(facts: EntryFacts, window: SettledWindow): boolean {
@@ -52,6 +56,8 @@ export async function gatherStream(redis: ConsistencyRedis, db: ConsistencyDatab
   const groupInfo = length === null ? null : await redis.group(stream, group);
   const unsettledByMinute = new Map<string, number>();
   const deadLetteredByMinute = new Map<string, number>();
+  const batchDeadLetteredByMinute = new Map<string, number>();
+  const entriesByMinute = new Map<string, number>();
 
   // Pending: the whole list, to name what is stuck and to tell in-flight from lost.
   const pending = groupInfo ? await redis.pending(stream, group, limits.maxPending) : { entries: [], truncated: false };
@@ -70,12 +76,16 @@ export async function gatherStream(redis: ConsistencyRedis, db: ConsistencyDatab
   const deadLetterLength = await redis.streamLength(dlq);
   const deadLetteredKeys = new Set<string>();
   const deadLettered = emptyBucket();
+  const batchDeadLettered = emptyBucket();
   if (deadLetterLength !== null && deadLetterLength > 0) {
     const windowFacts: EntryFacts[] = [];
+    // Dead letters of records the batch path accepted: their books are that path's, not the stream's.
+    const batchKeys = new Set<string>();
     for await (const page of redis.range(dlq, `${window.startMs - limits.clockSlackMs}`, '+', limits.pageSize)) {
       for (const entry of page) {
         const facts = entryFacts(stream, entry);
         deadLetteredKeys.add(facts.ingestKey);
+        if (entry.fields.upload_method === 'optimized') batchKeys.add(facts.ingestKey);
         if (inWindow(facts, window)) windowFacts.push(facts);
       }
     }
@@ -86,13 +96,14 @@ export async function gatherStream(redis: ConsistencyRedis, db: ConsistencyDatab
       seen.add(facts.ingestKey);
       const absent = ingestIdsOf(facts).filter((id) => !counts.get(id)).length;
       if (absent === 0) continue;
-      addToBucket(deadLettered, sampleOf(facts, absent), absent, n);
-      bump(deadLetteredByMinute, minuteLabel(Math.floor(facts.acceptedAtMs / 60_000)), absent);
+      const batch = batchKeys.has(facts.ingestKey);
+      addToBucket(batch ? batchDeadLettered : deadLettered, sampleOf(facts, absent), absent, n);
+      bump(batch ? batchDeadLetteredByMinute : deadLetteredByMinute, minuteLabel(Math.floor(facts.acceptedAtMs / 60_000)), absent);
     }
   }
 
   // The window's entries still in the stream, one page at a time, against rows by ingest id.
-  const inWin = { entries: 0, records: 0, persisted: 0, missing: emptyBucket(), pending: emptyBucket(), undelivered: emptyBucket(), deadLettered, duplicatedIds: { count: 0, samples: [] as string[] }, scanTruncated: false };
+  const inWin = { entries: 0, records: 0, persisted: 0, missing: emptyBucket(), pending: emptyBucket(), undelivered: emptyBucket(), deadLettered, batchDeadLettered, duplicatedIds: { count: 0, samples: [] as string[] }, scanTruncated: false };
   const context = { pendingIds: new Set(pendingById.keys()), deadLetteredKeys, lastDeliveredId: groupInfo?.lastDeliveredId ?? null };
   if (length !== null && length > 0) {
     let scanned = 0;
@@ -113,6 +124,7 @@ export async function gatherStream(redis: ConsistencyRedis, db: ConsistencyDatab
         }
         const sample = sampleOf(f, verdict.absentRecords);
         const minute = minuteLabel(Math.floor(f.acceptedAtMs / 60_000));
+        bump(entriesByMinute, minute, f.records);
         if (verdict.state === 'missing') addToBucket(inWin.missing, sample, verdict.absentRecords, n);
         if (verdict.state === 'undelivered') {
           addToBucket(inWin.undelivered, sample, verdict.absentRecords, n);
@@ -145,5 +157,5 @@ export async function gatherStream(redis: ConsistencyRedis, db: ConsistencyDatab
     trimmed: await redis.trimmedCount(stream),
     inWindow: inWin,
   };
-  return { observation, unsettledByMinute, deadLetteredByMinute };
+  return { observation, unsettledByMinute, deadLetteredByMinute, batchDeadLetteredByMinute, entriesByMinute };
 }

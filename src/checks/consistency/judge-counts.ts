@@ -10,15 +10,23 @@ function plural(n: number, word: string): string {
  * Accepted (ledger) = persisted + in flight + dead-lettered, per path and kind, summed over the
  * window. A positive gap is records lost; a negative one is rows nobody accepted (duplicates, or
  * rows written around the service). Counts, never checksums: XOR cancels duplicate pairs.
+ * Minutes whose ledger key vanished (vanished.ts, rule 1) are left out of the gap, since what
+ * they accepted is unknown; a gap in the other minutes still fails, and otherwise the check is
+ * inconclusive rather than ok.
  */
 export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Kind): CheckResult {
   const counts = obs.counts[path][kind];
   const stream = obs.streams[kind];
   const unsettled = path === 'stream_v2' ? stream.inWindow.pending.records + stream.inWindow.undelivered.records : 0;
-  const deadLettered = path === 'stream_v2' ? stream.inWindow.deadLettered.records : 0;
-  const gap = counts.accepted - counts.persisted - unsettled - deadLettered;
-  const observed = { accepted: counts.accepted, persisted: counts.persisted, in_flight: unsettled, dead_lettered: deadLettered, missing: Math.max(0, gap), unexpected: Math.max(0, -gap) };
-  const threshold = { missing: 0, unexpected: 0 };
+  const deadLettered = path === 'stream_v2' ? stream.inWindow.deadLettered.records : stream.inWindow.batchDeadLettered?.records ?? 0;
+  const holes = new Set(obs.ledgerHoles);
+  const unledgered = counts.minutes.filter((m) => holes.has(m.minute)).reduce((sum, m) => sum + m.persisted + m.unsettled + m.deadLettered - m.accepted, 0);
+  const gap = counts.accepted - counts.persisted - unsettled - deadLettered + unledgered;
+  const observed = {
+    accepted: counts.accepted, persisted: counts.persisted, in_flight: unsettled, dead_lettered: deadLettered,
+    missing: Math.max(0, gap), unexpected: Math.max(0, -gap), minutes_without_ledger: holes.size,
+  };
+  const threshold = { missing: 0, unexpected: 0, minutes_without_ledger: 0 };
   const base = { id: 'accepted_vs_persisted', path, kind, observed, threshold };
   if (obs.ledgerMinutesFound === 0 && counts.persisted > 0) {
     return {
@@ -37,6 +45,14 @@ export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Ki
   }
   if (gap < 0) {
     return { ...base, status: 'fail', message: `${plural(-gap, 'row')} more than were accepted (duplicated or written around the service)`, samples: badMinutes.map((m) => ({ minute: m.minute, accepted: m.accepted, persisted: m.persisted, in_flight: m.unsettled, dead_lettered: m.deadLettered })) };
+  }
+  if (holes.size > 0) {
+    return {
+      ...base,
+      status: 'inconclusive',
+      message: `the acceptance ledger of ${plural(holes.size, 'minute')} with rows or stream entries is gone (evicted or deleted?): cannot tell what was accepted then`,
+      samples: obs.ledgerHoles.slice(0, obs.sampleLimit).map((minute) => ({ minute, ledger: 'absent' })),
+    };
   }
   return { ...base, status: 'ok', message: counts.accepted === 0 ? 'no records in the window' : `${plural(counts.accepted, 'record')} accepted, all persisted or accounted for` };
 }

@@ -1,6 +1,7 @@
 import { KINDS } from '../layout.js';
 import type { CheckResult } from './check-result.js';
-import type { Observations, StreamObservation } from './observations.js';
+import type { Observations, PathKindCounts, StreamObservation } from './observations.js';
+import { streamVanishedBecause } from './vanished.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -36,9 +37,15 @@ export function judgeBacklog(o: StreamObservation): CheckResult {
   return { ...base, status: 'inconclusive', message: `${plural(u.entries, 'entry')} of the window not yet delivered to ${o.group}`, samples: u.samples };
 }
 
-export function judgeLag(o: StreamObservation): CheckResult {
+/**
+ * An absent stream with traces of use vanished (vanished.ts, rule 2): what it held in flight is
+ * unknown. `streamPath`: the window's stream-path counts (ledger, rows) of this stream's kind.
+ */
+export function judgeLag(o: StreamObservation, streamPath: Pick<PathKindCounts, 'accepted' | 'persisted'>): CheckResult {
   const observed = { length: o.length, lag: o.groupInfo?.lag ?? null, last_delivered_id: o.groupInfo?.lastDeliveredId ?? null };
   const base = { id: 'consumer_lag', ...ids(o), observed, threshold: { lag: 'known' } };
+  const vanished = streamVanishedBecause(o, streamPath);
+  if (vanished) return { ...base, status: 'inconclusive', message: `stream ${o.stream} is gone although ${vanished} (evicted or deleted?): entries it held in flight cannot be accounted for` };
   if (o.length === null) return { ...base, status: 'warn', message: `stream ${o.stream} does not exist` };
   if (o.groupInfo === null) return { ...base, status: 'inconclusive', message: `consumer group ${o.group} does not exist on ${o.stream}` };
   if (o.groupInfo.lag === null) return { ...base, status: 'inconclusive', message: `Redis cannot tell the lag of ${o.group} (entries deleted inside the stream?)` };
@@ -47,7 +54,9 @@ export function judgeLag(o: StreamObservation): CheckResult {
 
 /** A dead letter is kept and reported, not lost; it still is not in the database, so it warns. */
 export function judgeDeadLetters(o: StreamObservation): CheckResult {
-  const d = o.inWindow.deadLettered;
+  // Both paths' dead letters share `<stream>:dlq`; each is reported here, whichever path took the record.
+  const batch = o.inWindow.batchDeadLettered;
+  const d = batch ? { records: o.inWindow.deadLettered.records + batch.records, samples: [...o.inWindow.deadLettered.samples, ...batch.samples] } : o.inWindow.deadLettered;
   const base = { id: 'dead_letters', ...ids(o), observed: { in_window_records: d.records, dead_letter_stream_length: o.deadLetterLength }, threshold: { in_window_records: 0 } };
   if (d.records === 0) return { ...base, status: 'ok', message: `no dead letters from the window (${o.deadLetterLength ?? 0} in ${o.stream}:dlq overall)` };
   return { ...base, status: 'warn', message: `${plural(d.records, 'record')} of the window dead-lettered in ${o.stream}:dlq`, samples: d.samples };
@@ -73,7 +82,7 @@ export function judgeStreams(obs: Observations): CheckResult[] {
   const checks: CheckResult[] = [];
   for (const kind of KINDS) {
     const o = obs.streams[kind];
-    checks.push(judgeEntriesPersisted(o), judgePending(o, obs.window.graceMs), judgeBacklog(o), judgeLag(o), judgeDeadLetters(o), judgeTrimmed(o), judgeScan(o));
+    checks.push(judgeEntriesPersisted(o), judgePending(o, obs.window.graceMs), judgeBacklog(o), judgeLag(o, obs.counts.stream_v2[kind]), judgeDeadLetters(o), judgeTrimmed(o), judgeScan(o));
   }
   return checks;
 }

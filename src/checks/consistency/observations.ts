@@ -1,3 +1,4 @@
+import type { EvictionFacts } from '../../shared/eviction-policy.js';
 import type { Kind, Path } from '../layout.js';
 import type { DuplicateSummary, GroupInfo } from './ports.js';
 import type { SettledWindow } from './window.js';
@@ -9,6 +10,13 @@ export interface Observations {
   clock: 'redis' | 'at' | 'service';
   /** Ledger minutes of the window that have a key at all. */
   ledgerMinutesFound: number;
+  /**
+   * Minute labels (`YYYY-MM-DDTHH:MM`) of the window whose ledger key is absent although rows or
+   * stream entries were accepted in them: the key vanished (vanished.ts). Oldest first.
+   */
+  ledgerHoles: string[];
+  /** What Redis says about eviction, and whether the caller ran with --allow-eviction. */
+  eviction: EvictionFacts & { allowed: boolean };
   counts: Record<Path, Record<Kind, PathKindCounts>>;
   /** Rows whose upload_method is neither path: reported, never silently dropped. */
   otherMethods: Array<{ kind: Kind; uploadMethod: string; rows: number }>;
@@ -74,6 +82,8 @@ export interface StreamObservation {
     pending: EntryBucket;
     undelivered: EntryBucket;
     deadLettered: EntryBucket;
+    /** Dead letters of batch-path records (`upload_method optimized`); absent in observations built before they existed. */
+    batchDeadLettered?: EntryBucket;
     duplicatedIds: { count: number; samples: string[] };
     scanTruncated: boolean;
   };

@@ -1,3 +1,4 @@
+import type { EvictionFacts } from '../../shared/eviction-policy.js';
 import type { KindLayout, Path } from '../layout.js';
 
 /**
@@ -76,5 +77,7 @@ export interface ConsistencyRedis {
   range(stream: string, startId: string, endId: string, pageSize: number): AsyncIterable<StreamEntry[]>;
   /** `streamctl:trimmed:<stream>`; null when the key is absent (a deployment that does not count). */
   trimmedCount(stream: string): Promise<number | null>;
+  /** maxmemory-policy and evicted_keys (shared/eviction-policy.ts); unknown values are null, never a throw. */
+  eviction(): Promise<EvictionFacts>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../shared/durations.js';
+import { MAX_CHECK_WINDOW, parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
 import type { ConsistencyOptions } from './run.js';
 import { parseAt } from './window.js';
@@ -14,7 +14,7 @@ export function consistencyOptionsFromQuery(params: URLSearchParams): Consistenc
   const at = params.get('at');
   const strict = params.get('strict');
   const samples = params.get('samples');
-  if (window !== null) options.windowMs = parseDuration(window, 'window');
+  if (window !== null) options.windowMs = parseDuration(window, 'window', MAX_CHECK_WINDOW);
   if (grace !== null) options.graceMs = parseDuration(grace, 'grace');
   if (at !== null && at !== '') options.atMs = parseAt(at);
   if (strict !== null) options.strict = strict === '' || strict === 'true' || strict === '1';

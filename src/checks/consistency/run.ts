@@ -28,6 +28,11 @@ export interface ConsistencyOptions {
   limits?: Partial<ScanLimits>;
   /** The service's own clock, when run inside `streamctl serve` (GET /api/consistency). */
   clock?: 'redis' | 'service';
+  /**
+   * The caller runs on an evicting Redis on purpose (--allow-eviction): a policy other than
+   * noeviction is then a warning that the verdict cannot rule out evicted data, not inconclusive.
+   */
+  allowEviction?: boolean;
 }
 
 /**
@@ -58,10 +63,13 @@ export async function runConsistencyCheck(deps: ConsistencyDeps, options: Consis
     const streams = {} as Record<Kind, StreamGathering>;
     for (const kind of KINDS) streams[kind] = await gatherStream(deps.redis, deps.database, LAYOUT[kind], window, limits);
     const countPart = await gatherCounts(deps.redis, deps.database, window, streams, limits.sampleLimit);
+    // Read last: an eviction during the reads above still shows in evicted_keys.
+    const eviction = { ...(await deps.redis.eviction()), allowed: options.allowEviction ?? false };
     const observations: Observations = {
       window,
       clock,
       ...countPart,
+      eviction,
       streams: Object.fromEntries(KINDS.map((k) => [k, streams[k].observation])) as Observations['streams'],
       sampleLimit: limits.sampleLimit,
     };

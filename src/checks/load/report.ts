@@ -1,6 +1,17 @@
 import type { LatencyHistogram } from './histogram.js';
 
-export const LOAD_SCHEMA = 'streamctl.load/v1';
+/** v2: latency split into 2xx answers and failures (v1 had one `latency_ms` over every answer). */
+export const LOAD_SCHEMA = 'streamctl.load/v2';
+
+/** Latency figures of one group of requests, in ms; null when the group is empty. */
+export interface LatencyStats {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  mean: number | null;
+}
 
 export interface LoadReport {
   schema: typeof LOAD_SCHEMA;
@@ -18,8 +29,13 @@ export interface LoadReport {
   /** 2xx answers per second of the send window: the throughput achieved. */
   achieved_rate: number;
   sent_rate: number;
-  /** Latency from each request's scheduled send time to its answer (coordinated omission corrected). */
-  latency_ms: { p50: number | null; p95: number | null; p99: number | null; max: number | null; mean: number | null };
+  /**
+   * Latency from each request's scheduled send time to its answer (coordinated omission
+   * corrected), apart for `ok` (2xx answers) and `failed` (any other status, or a network
+   * failure timed to when it was known): mixed, a target that fails most requests at once
+   * would show the failures' speed as its latency.
+   */
+  latency_ms: { ok: LatencyStats; failed: LatencyStats };
   /** Non-2xx answers by status, network failures by code (ECONNREFUSED, timeout, ...). */
   errors: Record<string, number>;
   error_rate: number;
@@ -42,12 +58,19 @@ export interface LoadTally {
   answered: number;
   ok: number;
   errors: Record<string, number>;
-  histogram: LatencyHistogram;
+  /** 2xx answers. */
+  okLatency: LatencyHistogram;
+  /** Every other outcome of a sent request: non-2xx answers and network failures. */
+  failedLatency: LatencyHistogram;
   maxScheduleLagMs: number;
   maxErrorRate: number;
 }
 
 const round = (v: number | null, digits = 2) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+function latencyStats(h: LatencyHistogram): LatencyStats {
+  return { count: h.count, p50: round(h.quantileMs(0.5)), p95: round(h.quantileMs(0.95)), p99: round(h.quantileMs(0.99)), max: round(h.maxMs), mean: round(h.meanMs) };
+}
 
 /**
  * Exit: 2 when nothing answered at all; 1 when the error rate is above --max-error-rate;
@@ -83,7 +106,7 @@ export function buildLoadReport(t: LoadTally): LoadReport {
     ok: t.ok,
     achieved_rate: round(t.ok / sendWindowS, 1)!,
     sent_rate: round(sentRate, 1)!,
-    latency_ms: { p50: round(t.histogram.quantileMs(0.5)), p95: round(t.histogram.quantileMs(0.95)), p99: round(t.histogram.quantileMs(0.99)), max: round(t.histogram.maxMs), mean: round(t.histogram.meanMs) },
+    latency_ms: { ok: latencyStats(t.okLatency), failed: latencyStats(t.failedLatency) },
     errors: t.errors,
     error_rate: round(errorRate, 4)!,
     max_schedule_lag_ms: round(t.maxScheduleLagMs)!,

@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { parseDuration } from '../../shared/durations.js';
-import { StreamctlError, UsageError } from '../../shared/errors.js';
+import { MAX_CHECK_WINDOW, parseDuration } from '../../shared/durations.js';
+import { StreamctlError, UsageError, errorMessage } from '../../shared/errors.js';
+import { ALLOW_EVICTION_FLAG, decideEviction } from '../../shared/eviction-policy.js';
+import { chooseConsistencyRedis, readEmbeddedRedisTraces } from '../control/consistency-redis.js';
 import { ExitCode } from '../exit-codes.js';
 
 interface ConsistencyFlags {
@@ -17,6 +19,7 @@ interface ConsistencyFlags {
   samples: string;
   json?: boolean;
   strict?: boolean;
+  allowEviction?: boolean;
 }
 
 const EXAMPLE = `
@@ -26,7 +29,9 @@ and kind, accepted (ledger) vs persisted, missing and duplicated records by name
 
 Exit codes: 0 consistent, 1 inconsistent (lost or duplicated data), 2 could not check
 (Redis or database unreachable, table missing), 3 inconclusive (work older than the grace
-still pending or undelivered, lag unknown, no ledger), 64 bad flags.
+still pending or undelivered, lag unknown, no ledger, ledger or stream vanished, keys evicted),
+64 bad flags, or a Redis whose maxmemory-policy is not noeviction (it may evict the ledger and
+streams; ${ALLOW_EVICTION_FLAG} runs anyway and the verdict says it cannot rule that out).
 --strict counts warnings as failures: dead letters from the window, duplicate device-info or
 event readings, a non-zero trimmed counter, a missing stream, rows of an unknown upload_method.
 
@@ -39,29 +44,21 @@ Examples:
   $ STREAMCTL_TARGET=http://10.0.0.5:5225 streamctl check consistency --at 2024-05-01T12:00:00Z --window 30m
 `;
 
-/** Finds the Redis that `streamctl serve` embedded under its data directory (it writes its port there). */
-function embeddedRedisUrl(dataDir: string): string | undefined {
-  const runFile = join(dataDir, 'redis', 'streamctl-redis.json');
-  if (!existsSync(runFile)) return undefined;
-  try {
-    const { port } = JSON.parse(readFileSync(runFile, 'utf8')) as { port: number };
-    return Number.isInteger(port) ? `redis://127.0.0.1:${port}` : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * With --json, a check that cannot even start (Redis or database unreachable) still prints a
  * could_not_check document, so a cron pipeline into a monitoring system never gets an empty line.
+ * Every failure but a usage error (exit 64) ends that way: an error that is not a StreamctlError
+ * also exits 2 (cli/main.ts), and exit 2 always comes with its document.
  */
 async function consistencyAction(flags: ConsistencyFlags): Promise<void> {
   try {
     await runConsistency(flags);
   } catch (error) {
-    if (!flags.json || !(error instanceof StreamctlError) || error.exitCode !== ExitCode.CouldNotRun) throw error;
+    const code = error instanceof StreamctlError ? error.exitCode : ExitCode.CouldNotRun;
+    if (!flags.json || code !== ExitCode.CouldNotRun) throw error;
     const { couldNotCheckDocument } = await import('../../checks/consistency/document.js');
-    const doc = couldNotCheckDocument({ message: error.message, ...(error.hint ? { hint: error.hint } : {}) }, { strict: flags.strict ?? false, sources: {}, nowMs: Date.now() });
+    const hint = error instanceof StreamctlError ? error.hint : undefined;
+    const doc = couldNotCheckDocument({ message: errorMessage(error), ...(hint ? { hint } : {}) }, { strict: flags.strict ?? false, sources: {}, nowMs: Date.now() });
     process.stdout.write(JSON.stringify(doc) + '\n');
     throw error;
   }
@@ -74,7 +71,7 @@ async function runConsistency(flags: ConsistencyFlags): Promise<void> {
   const samples = Number(flags.samples);
   if (!Number.isInteger(samples) || samples < 0 || samples > 100) throw new UsageError('--samples must be an integer from 0 to 100');
   const options = {
-    windowMs: parseDuration(flags.window, '--window'),
+    windowMs: parseDuration(flags.window, '--window', MAX_CHECK_WINDOW),
     graceMs: parseDuration(flags.grace, '--grace'),
     ...(flags.at ? { atMs: parseAt(flags.at) } : {}),
     strict: flags.strict ?? false,
@@ -84,15 +81,18 @@ async function runConsistency(flags: ConsistencyFlags): Promise<void> {
   const database = flags.database ?? (flags.target ? undefined : existsSync(localDb) ? localDb : undefined);
   let doc;
   if (database) {
-    const redisUrl = flags.redisUrl ?? embeddedRedisUrl(flags.dataDir);
-    if (!redisUrl) throw new UsageError('no Redis to check against', 'pass --redis-url (or REDIS_URL); the ledger and streams live there');
+    const redisUrl = chooseConsistencyRedis(flags.redisUrl, readEmbeddedRedisTraces(flags.dataDir));
     const { connectRedisConsistency } = await import('../../checks/adapters/redis-consistency.js');
     const { openConsistencyDatabase } = await import('../../checks/adapters/consistency-endpoint.js');
     const db = await openConsistencyDatabase(database);
     try {
       const redis = await connectRedisConsistency(redisUrl);
       try {
-        doc = await runConsistencyCheck({ redis, database: db }, options);
+        // Refused before judging: on a Redis that may evict, "consistent" could mean "forgotten".
+        const eviction = decideEviction(await redis.eviction(), flags.allowEviction ?? false, redis.description);
+        if (eviction.action === 'refuse') throw new UsageError(eviction.message, eviction.hint);
+        if (eviction.action === 'warn') process.stderr.write(`streamctl: WARNING: ${eviction.warning}\n`);
+        doc = await runConsistencyCheck({ redis, database: db }, { ...options, allowEviction: flags.allowEviction ?? false });
       } finally {
         await redis.close();
       }
@@ -125,6 +125,7 @@ export function defineCheck(program: Command): void {
     .option('--samples <n>', 'named examples per finding', '5')
     .option('--json', 'print one streamctl.consistency/v1 JSON document on stdout and nothing else')
     .option('--strict', 'count warnings as failures (exit 1)')
+    .option(ALLOW_EVICTION_FLAG, 'check a Redis whose maxmemory-policy is not noeviction; the verdict then says it cannot rule out evicted data')
     .addHelpText('after', EXAMPLE)
     .action(consistencyAction);
 }

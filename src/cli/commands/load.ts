@@ -86,7 +86,7 @@ export function defineLoad(program: Command): void {
     .option('--timeout <duration>', 'per-request timeout', '30s')
     .option('--max-error-rate <percent>', 'exit 1 above this share of failed requests', '1')
     .option('--device-prefix <prefix>', 'device serial prefix', 'LOAD_')
-    .option('--json', 'print one streamctl.load/v1 JSON document on stdout')
+    .option('--json', 'print one streamctl.load/v2 JSON document on stdout')
     .addHelpText('after', EXAMPLE)
     .action(loadAction);
 }

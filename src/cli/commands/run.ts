@@ -53,7 +53,8 @@ export function defineRun(program: Command): void {
     const { UsageError } = await import('../../shared/errors.js');
     if (!file && !options.resume) throw new UsageError('run: give a scenario file, e.g. streamctl run scenarios/cutover.yaml');
     const { loadScenario } = await import('../../scenario/load-scenario.js');
-    // With --resume the journal's plan is what runs; the file is only validated.
+    // With --resume the journal's plan is what runs; the file is validated, and gives the
+    // journal's webhooks back the secrets the journal does not keep (plan-redaction.ts).
     const plan = file ? await loadScenario(file) : null;
     const { executeRun } = await import('../control/execute-run.js');
     process.exitCode = await executeRun({

@@ -50,7 +50,9 @@ export function defineScenario(program: Command): void {
       const { loadScenario } = await import('../../scenario/load-scenario.js');
       const { renderPlan } = await import('../render/plan-view.js');
       const { planDurationMs } = await import('../../control/plan.js');
-      const plan = await loadScenario(file);
+      const { redactPlan } = await import('../../control/plan-redaction.js');
+      // Shown redacted, as in the journal: webhook header values, URL credentials and query values.
+      const plan = redactPlan(await loadScenario(file));
       io.out(options.json ? JSON.stringify({ file, plan, totalMs: planDurationMs(plan) }) : renderPlan(plan, plan.target));
     });
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { UsageError } from '../../shared/errors.js';
+import { UsageError, errorMessage } from '../../shared/errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { onInterrupt } from '../interrupts.js';
 import { choiceOption, durationOption, integerOption, ratioOption } from '../option-parsers.js';
 
 const EXAMPLE = `
@@ -16,8 +17,9 @@ Examples:
   $ streamctl serve --enable-chaos
   $ curl -XPOST localhost:5225/api/chaos -H 'content-type: application/json' -d '{"stream_error_rate":0.2}'
 
-Stops cleanly on SIGTERM or Ctrl-C: stops accepting, flushes the batch queue, finishes in-flight
-batches and stops the embedded Redis. A second signal exits at once.`;
+Stops cleanly on SIGTERM, SIGHUP or Ctrl-C, also when its output pipe is gone: stops accepting,
+flushes (or spills) the batch queue, finishes in-flight batches and stops the embedded Redis. A
+second signal exits at once. One serve per --data-dir: a second one exits 2 naming the first.`;
 
 interface ServeFlags {
   port: number;
@@ -41,6 +43,7 @@ interface ServeFlags {
   enableChaos: boolean;
   shutdownTimeout: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  allowEviction: boolean;
 }
 
 export function defineServe(program: Command): void {
@@ -68,6 +71,7 @@ export function defineServe(program: Command): void {
     .addOption(new Option('--enable-chaos', 'add POST /api/chaos for rollback rehearsals').default(false))
     .addOption(new Option('--shutdown-timeout <duration>', 'longest graceful drain on SIGTERM').default(15_000, '15s').argParser(durationOption))
     .addOption(new Option('--log-level <level>', 'debug, info, warn or error').default('info').argParser(choiceOption(['debug', 'info', 'warn', 'error'] as const)))
+    .addOption(new Option('--allow-eviction', "run on a Redis whose maxmemory-policy is not noeviction (accepted uploads and the ledger may vanish)").default(false))
     .addHelpText('after', EXAMPLE)
     .action(async (flags: ServeFlags) => {
       if (flags.metricsWindow % 1_000 !== 0 || flags.metricsWindow < 1_000) {
@@ -75,31 +79,57 @@ export function defineServe(program: Command): void {
       }
       const { startService } = await import('../../runtime/service.js');
       const { consistencyEndpoint } = await import('../../runtime/admin/consistency-wiring.js');
-      const service = await startService(
-        {
-          port: flags.port, host: flags.host, redisUrl: flags.redisUrl, database: flags.database, dataDir: flags.dataDir,
-          ratio: flags.ratio, routing: flags.routing, consumers: flags.consumers, consumerBatch: flags.consumerBatch,
-          batchSize: flags.batchSize, flushIntervalMs: flags.flushInterval, claimIdleMs: flags.claimIdle,
-          maxDeliveries: flags.maxDeliveries, maxBacklog: flags.maxBacklog, metricsWindowMs: flags.metricsWindow, maxBodyBytes: flags.maxBody,
-          adminToken: flags.adminToken, insecure: flags.insecure, enableChaos: flags.enableChaos,
-          shutdownTimeoutMs: flags.shutdownTimeout, logLevel: flags.logLevel,
-        },
-        { consistency: consistencyEndpoint },
-      );
+      // Listening for SIGTERM, SIGINT and SIGHUP before anything starts: a signal during start-up
+      // (a supervisor's quick restart) drains once the service is up instead of killing it with
+      // an embedded Redis and a half-taken data-dir lock left behind.
+      let signals = 0;
+      let onSignal: ((signal: string) => void) | undefined;
+      let early: string | undefined;
+      const stopListening = onInterrupt((signal) => {
+        signals++;
+        if (signals > 1) {
+          process.stderr.write(`streamctl: second ${signal}, exiting now; pending stream entries stay in Redis\n`);
+          process.exit(ExitCode.Interrupted);
+        }
+        if (onSignal) onSignal(signal);
+        else {
+          early = signal;
+          process.stderr.write(`streamctl: ${signal} received during start-up; stopping as soon as the service is up\n`);
+        }
+      });
+      let service: Awaited<ReturnType<typeof startService>>;
+      try {
+        service = await startService(
+          {
+            port: flags.port, host: flags.host, redisUrl: flags.redisUrl, database: flags.database, dataDir: flags.dataDir,
+            ratio: flags.ratio, routing: flags.routing, consumers: flags.consumers, consumerBatch: flags.consumerBatch,
+            batchSize: flags.batchSize, flushIntervalMs: flags.flushInterval, claimIdleMs: flags.claimIdle,
+            maxDeliveries: flags.maxDeliveries, maxBacklog: flags.maxBacklog, metricsWindowMs: flags.metricsWindow, maxBodyBytes: flags.maxBody,
+            adminToken: flags.adminToken, insecure: flags.insecure, enableChaos: flags.enableChaos,
+            shutdownTimeoutMs: flags.shutdownTimeout, logLevel: flags.logLevel, allowEviction: flags.allowEviction,
+          },
+          { consistency: consistencyEndpoint },
+        );
+      } catch (error) {
+        stopListening();
+        throw error;
+      }
       process.stdout.write(`streamctl serve listening on ${service.url} (Ctrl-C to stop)\n`);
+      // Output closed under serve (`serve 2>&1 | tee` and tee gone) changes nothing: it keeps
+      // serving, and drains on a signal as without a pipe (main.ts keeps a failed write harmless).
       const code = await new Promise<number>((resolve) => {
-        let signals = 0;
-        const onSignal = (signal: NodeJS.Signals) => {
-          signals++;
-          if (signals > 1) {
-            process.stderr.write(`streamctl: second ${signal}, exiting now; pending stream entries stay in Redis\n`);
-            process.exit(ExitCode.Interrupted);
-          }
+        onSignal = (signal) => {
           process.stderr.write(`streamctl: ${signal} received, draining (send again to exit at once)\n`);
-          service.close().then(({ unflushed }) => resolve(unflushed > 0 ? ExitCode.CouldNotRun : ExitCode.Ok));
+          service.close().then(
+            ({ unflushed }) => resolve(unflushed > 0 ? ExitCode.CouldNotRun : ExitCode.Ok),
+            (error) => {
+              // Never hang after a failed drain: say so, and exit 2.
+              process.stderr.write(`streamctl: the drain failed: ${errorMessage(error)}\n`);
+              resolve(ExitCode.CouldNotRun);
+            },
+          );
         };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
+        if (early) onSignal(early);
       });
       process.exitCode = code;
     });

@@ -3,6 +3,7 @@ import { addConnectionOptions } from '../control/connection.js';
 import { processIo } from '../control/io.js';
 import type { StatusFlags } from '../control/status-action.js';
 import { onInterrupt } from '../interrupts.js';
+import { onOutputClosed } from '../output-streams.js';
 
 const EXAMPLE = `
 Example:
@@ -26,10 +27,15 @@ export function defineWatch(program: Command): void {
     const stop = new AbortController();
     const onSigint = () => stop.abort();
     const stopListening = onInterrupt(onSigint);
+    // `streamctl watch | head -1`: the reader is gone, so is the point of refreshing.
+    const stopPipe = onOutputClosed((name) => {
+      if (name === 'stdout') stop.abort();
+    });
     try {
       process.exitCode = await watchAction(options, processIo(), stop.signal);
     } finally {
       stopListening();
+      stopPipe();
     }
   });
 }

@@ -8,14 +8,16 @@ import { systemClock } from '../../adapters/system-clock.js';
 import { WebhookNotifier } from '../../adapters/webhook-notifier.js';
 import { assertRunnable, runCutover, type RunResult } from '../../control/controller.js';
 import { planDurationMs, type Plan } from '../../control/plan.js';
-import type { RunRecord } from '../../control/records.js';
+import { redactPlan, webhooksForResume } from '../../control/plan-redaction.js';
+import type { RunEvent, RunRecord } from '../../control/records.js';
 import { foldRecords } from '../../control/state.js';
 import { summariseSteps } from '../../control/step-summary.js';
 import type { Clock } from '../../ports/clock.js';
-import { formatDuration } from '../../shared/durations.js';
+import { formatDuration, MAX_REQUEST_TIMEOUT, parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../../shared/exit-code.js';
 import { renderPlan } from '../render/plan-view.js';
+import { eventLine } from '../render/run-events.js';
 import { runResultText } from '../render/run-result.js';
 import { stepLines, stepTable } from '../render/step-table.js';
 import { clientFor, type ConnectionFlags } from './connection.js';
@@ -24,6 +26,7 @@ import { confirm, ttyManualGate } from './prompts.js';
 import { newRunId } from './run-id.js';
 import { RunView } from './run-view.js';
 import { onInterrupt, type InterruptSignal } from '../interrupts.js';
+import { onOutputClosed } from '../output-streams.js';
 
 export interface ExecuteRunInput {
   /** The plan to run; ignored with `resume` (the journal's plan is used). */
@@ -43,14 +46,24 @@ export interface ExecuteRunInput {
   clock?: Clock;
 }
 
+/**
+ * 30 s: the longest a finished run waits for its webhooks. Each delivery is already bounded by
+ * its hook's timeout and retries (up to 60 s x 11); this caps what a hook with many retries could
+ * add to the end of a run whose result is already printed.
+ */
+const NOTIFY_GRACE_MS = 30_000;
+
 /** `cutover` and `run`: plan -> engine -> view; returns the exit code. */
 export async function executeRun(input: ExecuteRunInput): Promise<number> {
   const { io, conn } = input;
   const journal = new FileJournal<RunRecord>(conn.dataDir);
   let plan: Plan;
   let target: string;
+  /** The journal as it was before this session: the start of the step table if it fails meanwhile. */
+  let earlier: RunRecord[] = [];
   if (input.resume) {
-    const state = foldRecords(await journal.read(input.resume));
+    earlier = await journal.read(input.resume);
+    const state = foldRecords(earlier);
     if (!state) throw new UsageError(`--resume ${input.resume}: no such run in ${journal.dir}`, 'the latest run is shown by `streamctl status`');
     plan = state.plan;
     target = state.target;
@@ -62,12 +75,20 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     target = normaliseTarget(input.targetChosen ? conn.target : (plan.target ?? conn.target));
   }
 
+  // The journal keeps webhooks redacted: a resumed run takes their secrets from the scenario file.
+  const { hooks: webhooks, missing } = input.resume ? webhooksForResume(plan.webhooks, input.plan?.webhooks) : { hooks: plan.webhooks, missing: [] };
   const tty = io.stderrTTY && !input.json;
   const style = styleFor(io, tty);
   if (input.dryRun) {
-    if (input.json) io.out(JSON.stringify({ type: 'plan', target, plan, totalMs: planDurationMs(plan) }));
-    else io.out(`${renderPlan(plan, target)}\n(dry run: nothing was changed)`);
+    // Printed plans are redacted as the journal is: header values, URL credentials and query values.
+    const shown = redactPlan(plan);
+    if (input.json) io.out(JSON.stringify({ type: 'plan', target, plan: shown, totalMs: planDurationMs(plan) }));
+    else io.out(`${renderPlan(shown, target)}\n(dry run: nothing was changed)`);
     return ExitCode.Ok;
+  }
+  parseDuration(conn.timeout, '--timeout', MAX_REQUEST_TIMEOUT);
+  for (const url of missing) {
+    io.err(`warning: webhook ${url} is not called: its secrets are not kept in the journal; give the scenario file with --resume to call it`);
   }
 
   const client = clientFor(conn, target);
@@ -88,6 +109,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     }
   };
   let stopListening = () => {};
+  let notifier: WebhookNotifier | undefined;
   try {
     // A step's `load:` goes to the same service the run drives (its ingest endpoints).
     const loadRunner = new HttpLoadRunner({ target, ...(conn.token ? { token: conn.token } : {}) });
@@ -102,11 +124,36 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     }
     const runId = input.resume ?? newRunId(plan.name);
     const holder = `${runId}@${hostname()}`;
-    if (!input.signal) stopListening = onInterrupt(onSignal);
+    if (!input.signal) {
+      const stopSignals = onInterrupt(onSignal);
+      // A closed stdout (`| head`, a tee that died) ends the run as Ctrl-C does: starting ratio
+      // restored, lease released. It never counts as the second interrupt that leaves at once:
+      // Ctrl-C on `cutover 2>&1 | tee` closes the pipe and sends SIGINT in the same instant.
+      const stopPipe = onOutputClosed((name) => {
+        if (name !== 'stdout' || aborter.signal.aborted) return;
+        io.err('stdout was closed: restoring the starting ratio before exiting');
+        aborter.abort('SIGPIPE');
+      });
+      stopListening = () => {
+        stopSignals();
+        stopPipe();
+      };
+    }
     view.start(`${input.resume ? 'resuming' : 'starting'} ${runId}`);
-    const notifier = new WebhookNotifier(plan.webhooks, {
+    notifier = new WebhookNotifier(webhooks, {
       onFailure: (url, kind, message) => io.err(`warning: webhook ${kind} to ${url} failed: ${message}`),
     });
+    // What this session did, for the step table when the journal failed during it.
+    const seen: RunRecord[] = [];
+    const onEvent = (event: RunEvent) => {
+      if (event.type === 'journal_fault') {
+        // Loud and on stderr whatever the mode (the tty view already writes there).
+        if (view.mode !== 'tty') io.err(eventLine(event, style) ?? event.message);
+      } else if (event.type !== 'waiting') {
+        seen.push(event);
+      }
+      view.onEvent(event);
+    };
     const manualGate = io.stdinTTY && !input.json ? ttyManualGate(() => view.pause(), () => view.resume()) : undefined;
     const result: RunResult = await runCutover(
       {
@@ -115,27 +162,32 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
         consistency: new HttpConsistencyGate(client.http),
         loadRunner,
         ...(manualGate ? { manualGate } : {}),
-        onEvent: view.onEvent,
+        onEvent,
       },
       input.resume ? { kind: 'resume', runId, holder } : { kind: 'new', runId, plan, target, holder },
     );
     view.stop();
-    const rows = summariseSteps(plan, await journal.read(runId));
+    const stored = result.journalFault === null ? await journal.read(runId).catch(() => null) : null;
+    const rows = summariseSteps(plan, stored ?? [...earlier, ...seen]);
     const resumeHint = result.outcome === 'lease_held' ? null : input.resumeCommand(runId);
     if (input.json) {
       io.out(JSON.stringify({ type: 'result', runId, outcome: result.outcome, exitCode: result.exitCode, reason: result.reason, steps: rows }));
-      if (result.outcome === 'rollback_failed' || result.outcome === 'restore_failed') io.err(runResultText(result, resumeHint));
+      if (result.outcome === 'rollback_failed' || result.outcome === 'restore_failed' || result.journalFault !== null) io.err(runResultText(result, resumeHint));
     } else {
       if (result.state) io.out(tty ? stepTable(rows, style) : stepLines(rows).join('\n'));
       const text = runResultText(result, resumeHint, style);
       if (result.exitCode === ExitCode.Ok) io.out(text);
       else io.err(text);
-      if (result.state) io.err(`journal: ${journal.pathOf(runId)}`);
+      if (result.state) io.err(`journal${result.journalFault === null ? '' : ' (INCOMPLETE: its last records are only in this output)'}: ${journal.pathOf(runId)}`);
     }
+    // Webhooks still in flight get a bounded time after the result (each bounded by its own
+    // timeout and retries, all by NOTIFY_GRACE_MS); then they are cancelled, so the process exits.
+    await notifier.flush(Math.min(NOTIFY_GRACE_MS, notifier.boundMs()));
     return result.exitCode;
   } finally {
     view.stop();
     stopListening();
+    await notifier?.close();
     await client.close();
   }
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import ora, { type Ora } from 'ora';
 import type { Sample } from '../../control/analysis.js';
 import type { RunEvent } from '../../control/records.js';
@@ -16,6 +17,7 @@ export class RunView {
   private spinner: Ora | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private step = 'starting';
+  /** When the next sample is due, performance.now() ms. */
   private until: number | null = null;
   private latest: Sample | null = null;
   private steps = 0;
@@ -52,7 +54,8 @@ export class RunView {
     switch (event.type) {
       case 'run_started': this.steps = event.plan.steps.length; break;
       case 'step_started': this.step = `step ${event.index + 1}/${this.steps || '?'}: ratio ${event.ratio}`; this.latest = null; break;
-      case 'waiting': this.until = Date.parse(event.until); this.step = this.step.replace(/ \(sample .*$/, '') + ` (sample ${event.sample}/${event.of})`; break;
+      // The countdown runs on the monotonic clock: a wall-clock step must not freeze or skip it.
+      case 'waiting': this.until = performance.now() + event.inMs; this.step = this.step.replace(/ \(sample .*$/, '') + ` (sample ${event.sample}/${event.of})`; break;
       case 'sample': this.latest = event.sample; this.until = null; break;
       case 'gate': this.step = `step ${event.index + 1}/${this.steps || '?'}: ${event.gate} gate`; break;
       case 'rollback': this.step = 'rolling back'; break;
@@ -61,7 +64,7 @@ export class RunView {
 
   private refresh(): void {
     if (!this.spinner) return;
-    this.spinner.text = spinnerText(this.step, this.until, Date.now(), this.latest);
+    this.spinner.text = spinnerText(this.step, this.until, performance.now(), this.latest);
     this.spinner.render();
   }
 

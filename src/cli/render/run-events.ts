@@ -12,10 +12,14 @@ function sampleText(sample: Sample, style: Style): string {
   return `${verdict}  stream ${f.streamRequests} req, err ${pct(f.errorRate)}, p95 ${ms(f.p95Ms)} | traditional ${f.traditionalRequests} req, p95 ${ms(f.traditionalP95Ms)}${worst ? ` - ${worst.message}` : ''}`;
 }
 
-/** `load 199.8/s of 200/s, 4000 sent, 3990 accepted, p95 3.2ms, errors 500:10 (0.25%)`. */
+/**
+ * `load 199.8/s of 200/s, 4000 sent, 3990 accepted, p95 3.2ms, errors 500:10 (0.25%, failed p95 1.1ms)`:
+ * the first p95 is the accepted (2xx) requests' only; the failures' own is shown with the errors.
+ */
 export function loadText(summary: LoadSummary, style: Style = plainStyle): string {
   const errors = Object.entries(summary.errors);
-  const errorText = errors.length === 0 ? 'no errors' : `errors ${errors.map(([k, v]) => `${k}:${v}`).join(', ')} (${pct(summary.errorRate * 100)})`;
+  const failed = summary.failedLatency && summary.failedLatency.count > 0 ? `, failed p95 ${ms(summary.failedLatency.p95Ms)}` : '';
+  const errorText = errors.length === 0 ? 'no errors' : `errors ${errors.map(([k, v]) => `${k}:${v}`).join(', ')} (${pct(summary.errorRate * 100)}${failed})`;
   const head = `load ${summary.achievedRate}/s of ${summary.targetRate}/s, ${summary.sent} sent, ${summary.ok} accepted, p95 ${ms(summary.p95Ms)}, `;
   if (summary.error !== undefined) return style.bad(`load failed: ${summary.error}`);
   return `${head}${errors.length === 0 ? errorText : style.warn(errorText)}${summary.stoppedEarly ? ' (stopped early)' : ''}`;
@@ -65,6 +69,8 @@ export function eventLine(event: RunEvent, style: Style = plainStyle): string | 
       return `${t} run ended: ${event.outcome} (exit ${event.exitCode}): ${event.reason}`;
     case 'waiting':
       return null;
+    case 'journal_fault':
+      return `${t} ${style.alarm(`JOURNAL NOT WRITTEN: ${event.message}; the run stops and puts the traffic back without it`)}`;
   }
 }
 

@@ -1,5 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { canStillAnswer } from '../http/answerable.js';
 import { BodyError, checkJsonContentType, readBody } from '../http/read-body.js';
 
 /** Admin bodies are tiny; 16 KiB is generous and keeps a hostile client from costing memory. */
@@ -11,8 +12,13 @@ function describe(issues: z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') + ': ' : ''}${issue.message}`).join('; ');
 }
 
-/** Reads and validates a JSON admin body; an empty body is `{}` so that optional bodies stay optional. */
-export async function parseAdminBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<Parsed<T>> {
+/**
+ * Reads and validates a JSON admin body; an empty body is `{}` so that optional bodies stay optional.
+ * Not ok, with nothing to act on, when the request was answered meanwhile (its body came in after
+ * the 408 of requestTimeout or after the admin deadline's 503): every state-changing admin handler
+ * acts only on an ok result, synchronously, so an error answer never comes with an effect.
+ */
+export async function parseAdminBody<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>): Promise<Parsed<T>> {
   let text: string;
   try {
     checkJsonContentType(req);
@@ -20,6 +26,7 @@ export async function parseAdminBody<T>(req: IncomingMessage, schema: z.ZodType<
   } catch (error) {
     return { ok: false, status: error instanceof BodyError ? error.status : 400, error: (error as Error).message };
   }
+  if (!canStillAnswer(req, res)) return { ok: false, status: 408, error: 'the request was already answered (timed out) before its body was in: nothing was changed' };
   let json: unknown = {};
   if (text.trim() !== '') {
     try {

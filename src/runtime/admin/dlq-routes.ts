@@ -215,7 +215,7 @@ function changedKeys(patch: Record<string, unknown> | undefined, replaced: boole
  * audited. Per-entry failures leave that dead letter where it is and are reported, not thrown.
  */
 export async function replayDeadLetters(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parsed = await parseAdminBody(req, replayBody);
+  const parsed = await parseAdminBody(req, res, replayBody);
   if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
   const { stream: definition, ids, patch, payload, reason } = parsed.value;
   if (rt.monitors[definition.kind].saturated) {
@@ -262,7 +262,7 @@ function idList(ids: string[]): string {
 
 /** `POST /api/dlq/purge`: drop dead letters for good (given ids, or all of a stream's), with a reason in the audit log. */
 export async function purgeDeadLetters(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parsed = await parseAdminBody(req, purgeBody);
+  const parsed = await parseAdminBody(req, res, purgeBody);
   if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
   const { stream: definition, ids, reason } = parsed.value;
   const dlq = deadLetterStream(definition.stream);

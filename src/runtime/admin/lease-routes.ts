@@ -13,11 +13,11 @@ const leaseBody = z.object({
 });
 
 export async function acquireLease(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parsed = await parseAdminBody(req, leaseBody);
+  const parsed = await parseAdminBody(req, res, leaseBody);
   if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
   const { name, holder, ttl_ms } = parsed.value;
   const result = await rt.lease.acquire(name, holder, ttl_ms);
-  sendJson(res, result.acquired ? 200 : 409, { acquired: result.acquired, name, holder: result.holder, expires_at: result.expires_at });
+  sendJson(res, result.acquired ? 200 : 409, { acquired: result.acquired, name, holder: result.holder, expires_at: result.expires_at, renewed: result.renewed });
 }
 
 export async function releaseLease(rt: RuntimeContext, res: ServerResponse, query: URLSearchParams): Promise<void> {

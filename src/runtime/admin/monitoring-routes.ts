@@ -14,7 +14,25 @@ export async function streamMetrics(rt: RuntimeContext, res: ServerResponse): Pr
   sendJson(res, 200, await rt.exchange.summary());
 }
 
-/** Healthy means: Redis answers, the breaker is closed, consumers run (unless halted on purpose). */
+/**
+ * A path that cannot write is not healthy, whatever else runs: the batch path's database refusing
+ * or away, refused records with nowhere to go, spill files not yet written, consumers failing round
+ * after round. Each problem names its error, so the answer says what to fix.
+ */
+function writeProblems(rt: RuntimeContext): string[] {
+  const problems: string[] = [];
+  const trouble = rt.queue.writeTrouble;
+  if (trouble) problems.push(`batch path cannot write since ${new Date(trouble.sinceMs).toISOString()} (${rt.queue.length} record(s) queued): ${trouble.error}`);
+  const held = rt.queue.deadLetterTrouble;
+  if (held) problems.push(`batch path holds ${held.records} record(s) the database refused and the dead-letter stream could not take: ${held.error}`);
+  const spills = rt.spills?.trouble;
+  if (spills) problems.push(`${spills.records} batch-path record(s) in ${spills.files} spill file(s) of an earlier shutdown are not written yet: ${spills.error}`);
+  const failing = Object.values(rt.consumers.stats()).filter((s) => s.running && s.consecutive_errors > 0);
+  if (failing.length > 0) problems.push(`stream path: ${failing.length} consumer(s) failing: ${failing[0]!.last_error ?? 'unknown error'}`);
+  return problems;
+}
+
+/** Healthy means: Redis answers, the breaker is closed, consumers run (unless halted on purpose), both paths write. */
 export function healthReport(rt: RuntimeContext) {
   const redisReady = rt.redis.status === 'ready';
   const problems: string[] = [];
@@ -23,6 +41,7 @@ export function healthReport(rt: RuntimeContext) {
   if (rt.breaker.state !== 'closed') problems.push(`stream path circuit breaker is ${rt.breaker.state}`);
   if (!rt.consumers.halted && rt.consumers.running < rt.consumers.size) problems.push(`${rt.consumers.size - rt.consumers.running} consumer(s) not running`);
   for (const kind of RECORD_KINDS) if (rt.monitors[kind].saturated) problems.push(`${STREAMS[kind].stream} backlog at its cap`);
+  problems.push(...writeProblems(rt));
   const override = rt.ratio.localOverride;
   if (override) problems.push(`emergency rollback holds on this instance only: the shared ratio in Redis is not 0 yet (${override.error})`);
   const status = rt.state === 'starting' ? 'not_initialised' : problems.length === 0 ? 'healthy' : 'degraded';
@@ -36,7 +55,7 @@ export function healthReport(rt: RuntimeContext) {
     redis: { status: rt.redis.status },
     circuit_breaker: { state: rt.breaker.state, trips: rt.breaker.tripCount },
     consumers: { running: rt.consumers.running, total: rt.consumers.size, halted: rt.consumers.halted },
-    traditional_queue: { queued: rt.queue.length },
+    traditional_queue: { queued: rt.queue.length, dead_lettered: rt.queue.deadLettered },
     ...(override ? { local_override: { ratio: override.ratio, since: new Date(override.sinceMs).toISOString(), error: override.error } } : {}),
   };
 }
@@ -69,6 +88,7 @@ export async function streamStats(rt: RuntimeContext, res: ServerResponse): Prom
       backlog: {
         lag: backlog.lag, pending: backlog.pending, oldest_pending_ms: backlog.oldest_pending_ms, dead_letters: backlog.dead_letters,
         trimmed_unconsumed: backlog.trimmed_unconsumed, unconsumed: backlog.unconsumed, trimmed_by_retention: backlog.trimmed_by_retention,
+        removed_by_others: backlog.removed_by_others, removed_unverified: backlog.removed_unverified,
         saturated: rt.monitors[kind].saturated,
       },
     };
@@ -85,7 +105,7 @@ export async function streamStats(rt: RuntimeContext, res: ServerResponse): Prom
       streams,
     },
     consumer_stats: consumerStats,
-    traditional: { queued: rt.queue.length, persisted: rt.queue.persisted, write_errors: rt.queue.writeErrors },
+    traditional: { queued: rt.queue.length, persisted: rt.queue.persisted, write_errors: rt.queue.writeErrors, dead_lettered: rt.queue.deadLettered },
     fallbacks: rt.counters.fallbacks,
     backpressured: rt.counters.backpressured,
     ledger_dropped: rt.ledger.dropped,
@@ -117,13 +137,15 @@ export async function prometheusMetrics(rt: RuntimeContext, res: ServerResponse)
     streamctl_stream_pending: perStream((k) => rt.monitors[k].snapshot.pending, 'Entries delivered but not acked', 'gauge'),
     streamctl_dead_letters: perStream((k) => rt.monitors[k].snapshot.dead_letters, 'Entries in the dead-letter stream', 'gauge'),
     streamctl_trimmed_unconsumed_total: perStream((k) => rt.monitors[k].snapshot.trimmed_unconsumed, 'Entries lost to trimming before they were consumed', 'counter'),
+    streamctl_removed_unverified_total: perStream((k) => rt.monitors[k].snapshot.removed_unverified, 'Entries another writer removed whose delivery could not be told (may be lost)', 'counter'),
     streamctl_circuit_open: { help: '1 while the stream path circuit breaker is not closed', type: 'gauge', samples: [{ value: rt.breaker.state === 'closed' ? 0 : 1 }] },
   };
-  sendText(res, 200, renderPrometheus({ summary: rt.metrics.summary(), snapshot: rt.metrics.snapshot(), counters }), PROMETHEUS_CONTENT_TYPE);
+  const lifetime = { stream: rt.metrics.lifetime('stream'), traditional: rt.metrics.lifetime('traditional') };
+  sendText(res, 200, renderPrometheus({ summary: rt.metrics.summary(), snapshot: rt.metrics.snapshot(), lifetime, counters }), PROMETHEUS_CONTENT_TYPE);
 }
 
 export async function setChaos(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parsed = await parseAdminBody(req, chaosBody);
+  const parsed = await parseAdminBody(req, res, chaosBody);
   if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
   Object.assign(rt.chaos, Object.fromEntries(Object.entries(parsed.value).filter(([, v]) => v !== undefined)));
   rt.logger.warn('chaos settings changed', { ...rt.chaos });

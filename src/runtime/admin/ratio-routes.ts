@@ -31,7 +31,7 @@ const ratioBody = z.object({
 });
 
 export async function setRatio(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parsed = await parseAdminBody(req, ratioBody);
+  const parsed = await parseAdminBody(req, res, ratioBody);
   if (!parsed.ok) return sendAdminError(res, parsed.status, parsed.error);
   const { ratio, reason } = parsed.value;
   let old: number;

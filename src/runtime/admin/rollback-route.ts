@@ -26,7 +26,7 @@ const METRICS_MS = 200;
  * keeps draining unless `drain: false` asks to halt the consumers.
  */
 export async function emergencyRollback(rt: RuntimeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parsed = await parseAdminBody(req, rollbackBody);
+  const parsed = await parseAdminBody(req, res, rollbackBody);
   if (!parsed.ok) return sendJson(res, parsed.status, { success: false, error: parsed.error });
   const { reason = 'emergency rollback', drain = true } = parsed.value;
   const result = await rt.ratio.rollback(SHARED_WRITE_MS);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../../shared/errors.js';
+import { canStillAnswer } from '../http/answerable.js';
 import { BodyError, checkJsonContentType, readBody } from '../http/read-body.js';
 import { sendIngestError, sendJson } from '../http/respond.js';
 import { uploadToRows } from '../records/to-rows.js';
@@ -43,7 +44,8 @@ function acceptTraditional(rt: RuntimeContext, upload: AcceptedUpload, acceptedA
     return { path: 'traditional', failedStream, status: 503, body: { status: 'error', message: 'the batch queue is full; retry shortly' }, headers: { 'retry-after': '1' } };
   }
   const rows = uploadToRows(upload.kind, upload.data, { ingestKey, acceptedAtMs, uploadMethod: 'optimized' });
-  rt.queue.enqueue(rows);
+  // The source travels with the rows: a record the database refuses becomes a replayable dead letter.
+  rt.queue.enqueue({ rows, source: { kind: upload.kind, rawData: upload.rawData, deviceSn: upload.deviceSn, acceptedAtMs, ingestKey } });
   countAccepted(rt, 'optimized', upload, acceptedAtMs);
   if (asFallback) {
     rt.counters.fallbacks++;
@@ -118,6 +120,9 @@ export async function handleUpload(rt: RuntimeContext, req: IncomingMessage, res
     sendIngestError(res, status, errorMessage(error), status === 413 ? { connection: 'close' } : undefined);
     return;
   }
+  // Answered 408 while the body was still coming (requestTimeout): the device was told its upload
+  // failed and will send it again, so storing this copy would make a duplicate.
+  if (!canStillAnswer(req, res)) return;
   const verdict = parseUpload(kind, body);
   if (!verdict.ok) {
     sendIngestError(res, verdict.status, verdict.message);

@@ -1,9 +1,13 @@
 /**
  * Prometheus text exposition format 0.0.4 for `GET /metrics`.
  * https://prometheus.io/docs/instrumenting/exposition_formats/
+ *
+ * Names follow "Metric and label naming" (https://prometheus.io/docs/practices/naming/): base
+ * units (seconds, not ms), the unit as the last word (a ratio 0..1 ends in `_ratio`, not
+ * percent), counters end in `_total`; `promtool check metrics` passes on the output (a test runs it).
  */
 import { LatencyHistogram } from './latency-histogram.js';
-import { TRAFFIC_PATHS, type MetricsSummary, type WindowSnapshot } from './sliding-window.js';
+import { TRAFFIC_PATHS, type MetricsSummary, type TrafficPath, type WindowSnapshot } from './sliding-window.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -21,6 +25,8 @@ export interface PrometheusMetric {
 export interface PrometheusInput {
   summary: MetricsSummary;
   snapshot: WindowSnapshot;
+  /** Per path, since the instance started: requests and summed latency in ms (`SlidingWindowMetrics.lifetime`). */
+  lifetime: Record<TrafficPath, { count: number; sumMs: number }>;
   counters: Record<string, PrometheusMetric>;
 }
 
@@ -29,7 +35,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const QUANTILES = [0.5, 0.95, 0.99] as const;
 
 export function renderPrometheus(input: PrometheusInput): string {
-  const { summary, snapshot, counters } = input;
+  const { summary, snapshot, lifetime, counters } = input;
   const out: string[] = [];
   const seen = new Set<string>();
   // Each name gets exactly one HELP/TYPE block; a counter reusing a built-in name would make
@@ -51,17 +57,24 @@ export function renderPrometheus(input: PrometheusInput): string {
   header('streamctl_errors_window', `Failed requests per traffic path ${window}.`, 'gauge');
   for (const path of TRAFFIC_PATHS) sample('streamctl_errors_window', { path }, summary.summary[path].errors);
 
-  header('streamctl_error_rate_percent', `Errors / requests * 100 per traffic path ${window}.`, 'gauge');
-  for (const path of TRAFFIC_PATHS) sample('streamctl_error_rate_percent', { path }, summary.summary[path].error_rate);
+  // A ratio 0..1, not a percentage: the naming conventions' base unit for shares.
+  header('streamctl_window_error_ratio', `Failed / all requests (0..1) per traffic path ${window}; 0 without requests.`, 'gauge');
+  for (const path of TRAFFIC_PATHS) {
+    const { requests, errors } = summary.summary[path];
+    sample('streamctl_window_error_ratio', { path }, requests === 0 ? 0 : errors / requests);
+  }
 
-  // Quantiles only: _sum/_count would be windowed and fall over time, which rate() would read as
-  // counter resets. Cumulative totals belong in `counters`.
-  header('streamctl_response_time_ms', `Response time in ms per traffic path ${window}.`, 'summary');
+  // A summary as client libraries expose one: quantiles over a sliding window, `_sum` and
+  // `_count` since start (they only grow, so rate() works on them; windowed totals would fall
+  // and read as counter resets).
+  header('streamctl_response_time_seconds', `Upload response time in seconds per traffic path: quantiles ${window}, sum and count since start.`, 'summary');
   for (const path of TRAFFIC_PATHS) {
     const hist = LatencyHistogram.fromJSON(snapshot.paths[path].hist);
     for (const q of QUANTILES) {
-      sample('streamctl_response_time_ms', { path, quantile: String(q) }, hist.quantile(q));
+      sample('streamctl_response_time_seconds', { path, quantile: String(q) }, hist.count === 0 ? Number.NaN : hist.quantile(q) / 1000);
     }
+    sample('streamctl_response_time_seconds_sum', { path }, lifetime[path].sumMs / 1000);
+    sample('streamctl_response_time_seconds_count', { path }, lifetime[path].count);
   }
 
   for (const [name, metric] of Object.entries(counters)) {

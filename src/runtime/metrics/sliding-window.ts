@@ -66,6 +66,9 @@ export class SlidingWindowMetrics {
   private readonly hists: LatencyHistogram[];
   private curEpoch = -Infinity;
   private curSlot = 0;
+  /** Since creation, never windowed: [stream, traditional]. */
+  private readonly lifetimeCount = new Float64Array(2);
+  private readonly lifetimeSumMs = new Float64Array(2);
 
   constructor(options: SlidingWindowOptions = {}) {
     const windowMs = options.windowMs ?? 60_000;
@@ -95,6 +98,18 @@ export class SlidingWindowMetrics {
     this.requests[i]++;
     if (isError) this.errors[i]++;
     this.hists[i].record(latencyMs);
+    const p = path === 'stream' ? 0 : 1;
+    this.lifetimeCount[p]++;
+    this.lifetimeSumMs[p] += latencyMs;
+  }
+
+  /**
+   * Requests and their summed latency (ms) since this instance started: only ever grow, so they
+   * are the `_count` and `_sum` of the Prometheus summary, whose quantiles are windowed.
+   */
+  lifetime(path: TrafficPath): { count: number; sumMs: number } {
+    const p = path === 'stream' ? 0 : 1;
+    return { count: this.lifetimeCount[p], sumMs: this.lifetimeSumMs[p] };
   }
 
   summary(): MetricsSummary {

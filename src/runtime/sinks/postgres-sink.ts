@@ -100,8 +100,11 @@ export class PostgresSink implements Sink {
 
   isRecordError(error: unknown): boolean {
     const code = (error as { code?: unknown })?.code;
-    // Class 22 is data exception, 23 integrity violation: about the rows, not the server.
-    return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+    // Class 22 is data exception (22021: a NUL in text), 23 integrity violation: about the rows,
+    // not the server. Class 54, program limit exceeded (54000: an index row over the btree's 2,704
+    // bytes, from a long value under an index an adopted table has), does not heal on a retry either;
+    // halving the batch (write-isolating.ts) finds the row, or clears a statement-size limit.
+    return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23') || code.startsWith('54'));
   }
 
   async close(): Promise<void> {

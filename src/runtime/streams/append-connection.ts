@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { UnreachableError } from '../../shared/errors.js';
+import { isPermanentRedisError, type RedisEndpoint } from '../../shared/redis-url.js';
 import { encodeCommand, ReplyReader, type Reply } from './resp.js';
 
 interface Waiter {
@@ -13,6 +15,15 @@ export class RedisReplyError extends Error {
 
 /** Reconnect back-off, as the other connections: quick at first, at most 2 s apart. */
 const backoff = (attempt: number) => Math.min(100 * attempt, 2_000);
+
+/**
+ * How long open() waits. It is called once the command connection answered on the same endpoint,
+ * so the server is up: 10 s without a connection is a fault of this connection, never a slow start.
+ */
+export const APPEND_OPEN_MS = 10_000;
+
+/** Redis answers this to AUTH when it has no password; ioredis warns and goes on, and so does this. */
+const NO_PASSWORD_CONFIGURED = /without any password configured|no password is set/i;
 
 /**
  * A lean pipelined connection for the ingest hot path. Every command issued during one turn of
@@ -31,21 +42,39 @@ export class AppendConnection {
   private outgoing = '';
   private outgoingWaiters: Waiter[] = [];
   private flushScheduled = false;
-  private readonly url: URL;
-  private readyWaiters: Array<() => void> = [];
+  private readyWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
+  /** Why the last attempt failed (socket error or handshake reply), for open()'s error. */
+  private lastError: string | undefined;
 
-  constructor(url: string, private readonly onStateChange: (connected: boolean) => void = () => undefined) {
-    this.url = new URL(url);
-  }
+  /** `endpoint`: the one parsed Redis URL of the process (shared/redis-url.ts), as every other connection. */
+  constructor(private readonly endpoint: RedisEndpoint, private readonly onStateChange: (connected: boolean) => void = () => undefined) {}
 
   get isConnected(): boolean {
     return this.connected;
   }
 
-  /** Resolves once connected (and authenticated); keeps trying in the background either way. */
-  open(): Promise<void> {
+  /**
+   * Resolves once connected (and authenticated). Rejects with UnreachableError naming the URL
+   * (password as ***) when Redis refuses the credentials or database, or after `timeoutMs` without
+   * a connection; it keeps trying in the background until close() either way.
+   */
+  open(timeoutMs = APPEND_OPEN_MS): Promise<void> {
     this.dial();
-    return new Promise((resolve) => (this.connected ? resolve() : this.readyWaiters.push(resolve)));
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => { clearTimeout(timer); resolve(); },
+        reject: (error: Error) => { clearTimeout(timer); reject(error); },
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        reject(new UnreachableError(
+          `the ingest connection to Redis at ${this.endpoint.display} did not open within ${timeoutMs / 1_000} s${this.lastError ? `: ${this.lastError}` : ''}`,
+          'check the host and port in --redis-url (REDIS_URL)',
+        ));
+      }, timeoutMs);
+      this.readyWaiters.push(waiter);
+    });
   }
 
   send(args: readonly string[]): Promise<string | number | null> {
@@ -89,16 +118,18 @@ export class AppendConnection {
 
   private dial(): void {
     if (this.closed || this.socket) return;
-    const host = this.url.hostname || '127.0.0.1';
-    const port = Number(this.url.port || 6379);
-    // rediss:// is Redis over TLS, as the other connections (ioredis) read it.
-    const socket: Socket = this.url.protocol === 'rediss:' ? connectTls({ host, port, servername: host }) : connect({ host, port });
+    // Host (an IPv6 address without brackets), port, family and TLS exactly as ioredis gets them.
+    const { host, port, family, tls, servername } = this.endpoint;
+    // (tls.connect takes no family: an address literal needs no lookup, a name resolves either way.)
+    const socket: Socket = tls ? connectTls({ host, port, ...(servername ? { servername } : {}) }) : connect({ host, port, family });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
-    socket.on(this.url.protocol === 'rediss:' ? 'secureConnect' : 'connect', () => void this.handshake(socket));
+    socket.on(tls ? 'secureConnect' : 'connect', () => void this.handshake(socket));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => undefined);
+    socket.on('error', (error) => {
+      this.lastError = error.message;
+    });
     socket.on('close', () => {
       const wasConnected = this.connected;
       this.connected = false;
@@ -112,27 +143,34 @@ export class AppendConnection {
 
   /** AUTH and SELECT from the URL go first, written directly: nothing else may overtake them. */
   private async handshake(socket: Socket): Promise<void> {
+    const { username, password, db } = this.endpoint;
     const steps: string[][] = [];
-    const password = decodeURIComponent(this.url.password);
-    const username = decodeURIComponent(this.url.username);
-    if (password) steps.push(username ? ['AUTH', username, password] : ['AUTH', password]);
-    const db = this.url.pathname.replace('/', '');
-    if (db && db !== '0') steps.push(['SELECT', db]);
-    try {
-      for (const step of steps) {
+    // ioredis sends AUTH with a user name only when there is a password; so does this.
+    if (password !== undefined) steps.push(username ? ['AUTH', username, password] : ['AUTH', password]);
+    if (db !== 0) steps.push(['SELECT', String(db)]);
+    for (const step of steps) {
+      try {
         await new Promise<void>((resolve, reject) => {
           this.waiting.push({ resolve: () => resolve(), reject });
           socket.write(encodeCommand(step));
         });
+      } catch (error) {
+        const message = (error as Error).message;
+        if (step[0] === 'AUTH' && NO_PASSWORD_CONFIGURED.test(message)) continue;
+        this.lastError = `${step[0]}: ${message}`;
+        socket.destroy();
+        if (isPermanentRedisError(message)) {
+          const refused = new UnreachableError(`Redis at ${this.endpoint.display} refused the ingest connection: ${message}`, 'check the user name, password and database number in --redis-url (REDIS_URL)');
+          for (const waiter of this.readyWaiters.splice(0)) waiter.reject(refused);
+        }
+        return;
       }
-    } catch {
-      socket.destroy();
-      return;
     }
     this.connected = true;
     this.attempt = 0;
+    this.lastError = undefined;
     this.onStateChange(true);
-    for (const resolve of this.readyWaiters.splice(0)) resolve();
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
   }
 
   private onData(chunk: Buffer): void {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logger.js';
+import type { RedisEndpoint } from '../../shared/redis-url.js';
 import { blockingConnection } from '../redis-connections.js';
 import type { Sink } from '../sinks/sink.js';
 import { RECORD_KINDS, STREAMS } from '../wire-format.js';
@@ -8,7 +9,8 @@ import { StreamConsumer, type ConsumerStats } from './consumer.js';
 import type { Consumers } from './consumers.js';
 
 export interface FleetOptions {
-  redisUrl: string;
+  /** The process's one parsed Redis URL; plain data, so it crosses to the consumers' thread as is. */
+  redis: RedisEndpoint;
   perStream: number;
   batch: number;
   claimIdleMs: number;
@@ -47,7 +49,7 @@ export class ConsumerFleet implements Consumers {
     for (const kind of RECORD_KINDS) {
       for (let index = 0; index < options.perStream; index++) {
         const name = `${options.namePrefix}-${kind}-${index}`;
-        const connection = blockingConnection(options.redisUrl, `streamctl-consumer-${name}`);
+        const connection = blockingConnection(options.redis, `streamctl-consumer-${name}`);
         connection.on('error', () => undefined);
         this.connections.push(connection);
         this.consumers.push(

@@ -39,9 +39,16 @@ function plain(fields: LogFields | undefined): LogFields | undefined {
 async function main(): Promise<void> {
   const logger = forwardingLogger();
   const sink = await openSink(data.database, data.dataDir);
-  const redis = commandConnection(data.fleet.redisUrl, 'streamctl-consumers');
+  const redis = commandConnection(data.fleet.redis, 'streamctl-consumers');
   redis.on('error', (error) => logger.throttled('consumer-redis', 10_000, 'warn', 'consumer redis connection error', { error: errorMessage(error) }));
-  await connectWhenReady(redis, () => undefined);
+  // Bounded as the main thread's wait: a connection that cannot open is reported ('failed'), never a silent hang.
+  try {
+    await connectWhenReady(redis, data.fleet.redis, () => undefined);
+  } catch (error) {
+    redis.disconnect();
+    await sink.close().catch(() => undefined);
+    throw error;
+  }
   const fleet = new ConsumerFleet(redis, sink, data.fleet, logger);
   const snapshot = () => ({ stats: fleet.stats(), running: fleet.running });
   const timer = setInterval(() => post({ type: 'stats', ...snapshot() }), STATS_MS);

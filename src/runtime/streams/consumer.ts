@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { appendBatch, batchSize, emptyBatch, type RowBatch } from '../records/rows.js';
+import { batchSize, type RowBatch } from '../records/rows.js';
 import { uploadToRows, UnpersistableRecordError } from '../records/to-rows.js';
 import type { Sink } from '../sinks/sink.js';
+import { writeIsolating } from '../sinks/write-isolating.js';
 import { decodeEntry, EntryDecodeError, type StreamDefinition } from '../wire-format.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { ensureGroup } from './groups.js';
@@ -33,6 +34,9 @@ export interface ConsumerStats {
   dead_lettered: number;
   trimmed_before_consumed: number;
   claimed: number;
+  /** Failed rounds in a row (a read or a write); 0 once a round succeeds. Health reads it: the path cannot write. */
+  consecutive_errors: number;
+  last_error: string | null;
   /** HTTP-date text, as the original's Flask serialises its `datetime` (`Sun, 29 Nov 2026 20:11:54 GMT`). */
   start_time: string;
   runtime_seconds: number;
@@ -60,6 +64,7 @@ export class StreamConsumer {
   private loop: Promise<void> | undefined;
   private lastClaimAt = 0;
   private consecutiveErrors = 0;
+  private lastError: string | null = null;
   private readonly startedAt = Date.now();
   private readonly counters = { processed: 0, persisted: 0, batches: 0, errors: 0, deadLettered: 0, trimmed: 0, claimed: 0 };
   /** Entries asked for per read: the configured batch, grown while reads come back full. */
@@ -106,6 +111,8 @@ export class StreamConsumer {
       dead_lettered: this.counters.deadLettered,
       trimmed_before_consumed: this.counters.trimmed,
       claimed: this.counters.claimed,
+      consecutive_errors: this.consecutiveErrors,
+      last_error: this.lastError,
       start_time: new Date(this.startedAt).toUTCString(),
       runtime_seconds: Math.round(runtime * 10) / 10,
       messages_per_second: runtime > 0 ? Math.round((this.counters.processed / runtime) * 10) / 10 : 0,
@@ -145,6 +152,7 @@ export class StreamConsumer {
         this.counters.errors++;
         this.consecutiveErrors++;
         const message = errorMessage(error);
+        this.lastError = message;
         if (message.includes('NOGROUP')) await ensureGroup(this.redis, definition).catch(() => undefined);
         // What failed is pending under this name: walk it again first once the back-off is over.
         ownPendingCursor = '0';
@@ -225,14 +233,18 @@ export class StreamConsumer {
         const rows = uploadToRows(definition.kind, decoded.data, {
           ingestKey: decoded.ingestKey,
           acceptedAtMs: decoded.acceptedAtMs,
-          uploadMethod: 'stream_v2',
+          uploadMethod: decoded.uploadMethod,
           envelopeSerial: decoded.deviceSn,
         });
         prepared.push({ id, fields, rows });
       } catch (error) {
-        if (!(error instanceof EntryDecodeError || error instanceof UnpersistableRecordError)) throw error;
-        // The bytes will not change on a retry, so there is nothing to wait for.
-        letters.push({ id, fields, reason: `${error.name}: ${error.message}`, deliveries: 1, consumer: this.options.name });
+        // Decoding is pure work on this entry's bytes, which will not change on a retry: whatever it
+        // throws (an EntryDecodeError, or a RangeError for a time no Date can hold from another
+        // producer) is about this entry alone. Rethrowing would fail the whole batch at every
+        // redelivery, and every entry behind it, forever.
+        const known = error instanceof EntryDecodeError || error instanceof UnpersistableRecordError;
+        const reason = error instanceof Error ? `${known ? '' : 'could not decode the entry: '}${error.name}: ${error.message}` : `could not decode the entry: ${String(error)}`;
+        letters.push({ id, fields, reason, deliveries: 1, consumer: this.options.name });
       }
     }
     if (trimmed.length > 0) await this.countTrimmed(trimmed);
@@ -243,17 +255,7 @@ export class StreamConsumer {
 
   private async persist(prepared: Prepared[], letters: DeadLetter[]): Promise<void> {
     const { definition } = this.options;
-    const all = emptyBatch();
-    for (const item of prepared) appendBatch(all, item.rows);
-    let acked = prepared;
-    if (prepared.length > 0) {
-      try {
-        await this.sink.write(all);
-      } catch (error) {
-        if (!this.sink.isRecordError(error)) throw error;
-        acked = await this.isolate(prepared, letters);
-      }
-    }
+    const acked = prepared.length > 0 ? await this.write(prepared, letters) : prepared;
     if (letters.length > 0) {
       await deadLetter(this.redis, definition, letters);
       this.counters.deadLettered += letters.length;
@@ -266,28 +268,27 @@ export class StreamConsumer {
   }
 
   /**
-   * One bad record must not hold back its batch-mates: write each alone, ack the good ones, and
-   * dead-letter a bad one only once it has been delivered `maxDeliveries` times.
+   * The batch in one transaction. One bad record must not hold back its batch-mates: when the
+   * database refuses the batch for its rows, it is halved until the refused
+   * entries stand alone (write-isolating.ts: about 2 log2(n) transactions per bad record, not one
+   * per entry), the good ones are acked, and a bad one is dead-lettered only once it has been
+   * delivered `maxDeliveries` times. A database that goes away meanwhile fails the round: what is
+   * not acked stays pending and is walked again (rows already written are kept by their ingest ids).
    */
-  private async isolate(prepared: Prepared[], letters: DeadLetter[]): Promise<Prepared[]> {
+  private async write(prepared: Prepared[], letters: DeadLetter[]): Promise<Prepared[]> {
     const { definition, maxDeliveries, name } = this.options;
-    const good: Prepared[] = [];
-    for (const item of prepared) {
-      try {
-        await this.sink.write(item.rows);
-        good.push(item);
-      } catch (error) {
-        if (!this.sink.isRecordError(error)) throw error;
-        const deliveries = await this.deliveries(item.id);
-        if (deliveries >= maxDeliveries) {
-          // The dead letter carries the whole entry: the acked original may be trimmed long before anyone replays it.
-          letters.push({ id: item.id, fields: item.fields, reason: `sink refused the record: ${errorMessage(error)}`, deliveries, consumer: name });
-        } else {
-          this.logger.throttled(`record-retry-${definition.stream}`, 10_000, 'warn', 'a record could not be persisted; it stays pending and will be retried', { stream: definition.stream, id: item.id, deliveries, max_deliveries: maxDeliveries, error: errorMessage(error) });
-        }
+    const outcome = await writeIsolating(this.sink, prepared, (item) => item.rows);
+    if (outcome.error !== undefined) throw outcome.error;
+    for (const { unit: item, error } of outcome.refused) {
+      const deliveries = await this.deliveries(item.id);
+      if (deliveries >= maxDeliveries) {
+        // The dead letter carries the whole entry: the acked original may be trimmed long before anyone replays it.
+        letters.push({ id: item.id, fields: item.fields, reason: `sink refused the record: ${errorMessage(error)}`, deliveries, consumer: name });
+      } else {
+        this.logger.throttled(`record-retry-${definition.stream}`, 10_000, 'warn', 'a record could not be persisted; it stays pending and will be retried', { stream: definition.stream, id: item.id, deliveries, max_deliveries: maxDeliveries, error: errorMessage(error) });
       }
     }
-    return good;
+    return outcome.written;
   }
 
   private async deliveries(id: string): Promise<number> {

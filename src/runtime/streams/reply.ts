@@ -17,3 +17,11 @@ export function autoclaimOf(reply: unknown): { cursor: string; entries: RawEntry
 export function trimmedCounterKey(stream: string): string {
   return `streamctl:trimmed:${stream}`;
 }
+
+/**
+ * Per stream, a hash the monitor keeps next to the stream (same Redis, same AOF) for loss
+ * accounting (loss-accounting.ts): `own_trimmed`, the checkpoint fields, `unverified`.
+ */
+export function lossAccountingKey(stream: string): string {
+  return `streamctl:loss:${stream}`;
+}

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { UnreachableError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { RECORD_KINDS } from '../wire-format.js';
 import type { ConsumerStats } from './consumer.js';
@@ -29,6 +30,7 @@ export class WorkerConsumers implements Consumers {
   private namePrefix: string;
   private closing = false;
   private wanted = false;
+  private everStarted = false;
   halted = false;
 
   constructor(
@@ -57,7 +59,14 @@ export class WorkerConsumers implements Consumers {
   async start(): Promise<void> {
     this.halted = false;
     this.wanted = true;
-    await this.spawn();
+    try {
+      await this.spawn();
+    } catch (error) {
+      // The first start fails serve's start-up; a restart after a crash keeps being retried.
+      if (!this.everStarted) this.wanted = false;
+      throw error;
+    }
+    this.everStarted = true;
     await this.request({ type: 'start', namePrefix: this.namePrefix, id: this.nextId++ });
   }
 
@@ -86,7 +95,17 @@ export class WorkerConsumers implements Consumers {
     const worker = new Worker(workerEntry(), { workerData: this.data });
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: FromWorker) => this.onMessage(message, resolve);
+      let started = false;
+      const onMessage = (message: FromWorker) => {
+        if (message.type === 'ready') started = true;
+        // A thread that cannot even start (its Redis connection refused or silent past the
+        // bound) fails start(): serve exits naming the cause instead of waiting for ever.
+        if (message.type === 'failed' && !started) {
+          reject(new UnreachableError(`the consumer thread could not start: ${message.error}`));
+          void worker.terminate();
+        }
+        this.onMessage(message, resolve);
+      };
       worker.on('message', onMessage);
       worker.once('error', (error) => {
         this.logger.error('the consumer thread failed', { error: error.message });
@@ -128,6 +147,10 @@ export class WorkerConsumers implements Consumers {
     for (const resolve of this.waiting.values()) resolve();
     this.waiting.clear();
     if (this.closing) return;
+    if (!this.wanted) {
+      this.logger.error('the consumer thread exited', { code });
+      return;
+    }
     this.logger.error('the consumer thread exited; starting it again', { code, in_ms: RESTART_MS });
     setTimeout(() => {
       if (this.wanted && !this.closing) void this.start().catch(() => undefined);

@@ -76,7 +76,7 @@ describe('the streamctl binary', () => {
     try {
       const result = await streamctl(['load', '--target', service.url, '--rate', '100', '--duration', '1s', '--connections', '4', '--json']);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ schema: 'streamctl.load/v1', sent: 100, ok: 100 });
+      expect(JSON.parse(result.stdout)).toMatchObject({ schema: 'streamctl.load/v2', sent: 100, ok: 100 });
     } finally {
       await service.close();
     }

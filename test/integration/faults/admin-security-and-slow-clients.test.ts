@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamctlError } from '../../../src/shared/errors.js';
 import { startService } from '../../../src/runtime/service.js';
@@ -51,8 +54,11 @@ describe('the admin token', () => {
     const cli = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--redis-url', redis.url, '--data-dir', service.dataDir]);
     expect(cli.code).toBe(64);
     expect(cli.stderr).toContain('--admin-token');
-    const insecure = await startService({ host: '0.0.0.0', port: 0, redisUrl: redis.url, dataDir: service.dataDir, insecure: true, consumerNamePrefix: 'insecure' }, { logger: silentLogger });
+    // A data dir of its own: one serve per data dir, and `service` holds its own.
+    const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-insecure-'));
+    const insecure = await startService({ host: '0.0.0.0', port: 0, redisUrl: redis.url, dataDir, insecure: true, consumerNamePrefix: 'insecure' }, { logger: silentLogger });
     await insecure.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });
 
@@ -88,11 +94,13 @@ describe('the token is never logged', () => {
   it('does not appear in the output of serve, even at debug level with failed attempts', async () => {
     const { spawnServe } = await import('../../helpers/cli.js');
     const { freePort } = await import('../../../src/shared/free-port.js');
-    const serve = await spawnServe(['--port', String(await freePort()), '--redis-url', redis.url, '--data-dir', service.dataDir, '--log-level', 'debug'], { STREAMCTL_ADMIN_TOKEN: TOKEN });
+    const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-token-'));
+    const serve = await spawnServe(['--port', String(await freePort()), '--redis-url', redis.url, '--data-dir', dataDir, '--log-level', 'debug'], { STREAMCTL_ADMIN_TOKEN: TOKEN });
     await fetch(serve.url + '/api/stream_traffic_ratio', { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{"ratio":0.5}' });
     await fetch(serve.url + '/api/stream_traffic_ratio', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"ratio":0.5}' });
     serve.child.kill('SIGTERM');
     await serve.exited;
+    rmSync(dataDir, { recursive: true, force: true });
     expect(serve.output()).not.toContain(TOKEN);
     expect(serve.output()).toContain('traffic ratio changed');
   });

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/shared/free-port.js';
 import { AppendConnection } from '../../../src/runtime/streams/append-connection.js';
+import { parseRedisUrl } from '../../../src/shared/redis-url.js';
 import { eventually } from '../../helpers/service.js';
 
 let server: ChildProcess;
@@ -21,7 +22,7 @@ afterAll(() => {
 
 describe('AppendConnection', () => {
   it('authenticates and selects the database from the URL, then pipelines XADDs in order', async () => {
-    const connection = new AppendConnection(`redis://:s3cret@127.0.0.1:${port}/3`);
+    const connection = new AppendConnection(parseRedisUrl(`redis://:s3cret@127.0.0.1:${port}/3`));
     await connection.open();
     const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => connection.send(['XADD', 'appendtest', '*', 'n', String(i)])));
     expect(new Set(ids).size).toBe(50);
@@ -37,7 +38,7 @@ describe('AppendConnection', () => {
 
   it('fails at once while disconnected and reconnects by itself', async () => {
     const states: boolean[] = [];
-    const connection = new AppendConnection(`redis://:s3cret@127.0.0.1:${port}`, (up) => states.push(up));
+    const connection = new AppendConnection(parseRedisUrl(`redis://:s3cret@127.0.0.1:${port}`), (up) => states.push(up));
     await connection.open();
     const admin = new Redis({ port, password: 's3cret' });
     await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
@@ -47,5 +48,24 @@ describe('AppendConnection', () => {
     expect(typeof (await connection.send(['XADD', 'appendtest2', '*', 'a', 'b']))).toBe('string');
     connection.close();
     await expect(connection.send(['XADD', 'appendtest2', '*', 'a', 'b'])).rejects.toThrow(/not open/);
+  });
+
+  it('rejects open() at once when Redis refuses the password, naming the URL with the password as ***', async () => {
+    const connection = new AppendConnection(parseRedisUrl(`redis://:wrong-one@127.0.0.1:${port}`));
+    const started = Date.now();
+    const error = await connection.open(20_000).then(() => undefined, (e: Error) => e);
+    connection.close();
+    expect(error?.message).toMatch(/WRONGPASS|invalid password/);
+    expect(error?.message).toContain(`redis://:***@127.0.0.1:${port}`);
+    expect(error?.message).not.toContain('wrong-one');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('rejects open() after its bound when nothing answers, saying what the socket said', async () => {
+    const silent = await freePort();
+    const connection = new AppendConnection(parseRedisUrl(`redis://127.0.0.1:${silent}`));
+    const error = await connection.open(1_500).then(() => undefined, (e: Error) => e);
+    connection.close();
+    expect(error?.message).toMatch(new RegExp(`ingest connection to Redis at redis://127\\.0\\.0\\.1:${silent} did not open within 1.5 s: .*ECONNREFUSED`));
   });
 });

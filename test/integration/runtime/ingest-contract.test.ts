@@ -175,7 +175,10 @@ describe('admin endpoints (spec §3-4)', () => {
   it('grants one lease holder at a time', async () => {
     const first = await service.post('/api/lease', { name: 'cutover', holder: 'run-a@host', ttl_ms: 60_000 });
     expect(first.status).toBe(200);
-    expect(first.json).toMatchObject({ acquired: true, holder: 'run-a@host' });
+    expect(first.json).toMatchObject({ acquired: true, holder: 'run-a@host', renewed: false });
+    // The same holder again renews, and says the lease was still its own (no gap another run could use).
+    const again = await service.post('/api/lease', { name: 'cutover', holder: 'run-a@host', ttl_ms: 60_000 });
+    expect(again.json).toMatchObject({ acquired: true, renewed: true });
     const second = await service.post('/api/lease', { name: 'cutover', holder: 'run-b@host', ttl_ms: 60_000 });
     expect(second.status).toBe(409);
     expect(second.json).toMatchObject({ acquired: false, holder: 'run-a@host' });

@@ -64,7 +64,7 @@ describe('HttpLoadRunner (the LoadRunner port over streamctl load)', () => {
 
   it('passes the step and the connection through to the generator, with defaults', async () => {
     let got: HttpLoadOptions | undefined;
-    const report = { target_rate: 50, achieved_rate: 49.5, sent: 10, ok: 10, dropped: 0, errors: {}, error_rate: 0, latency_ms: { p50: 1, p95: 2, p99: 3, max: 4, mean: 1 }, duration_ms: 200, message: 'fine' } as unknown as LoadReport;
+    const report = { target_rate: 50, achieved_rate: 49.5, sent: 10, ok: 10, dropped: 0, errors: {}, error_rate: 0, latency_ms: { ok: { count: 10, p50: 1, p95: 2, p99: 3, max: 4, mean: 1 }, failed: { count: 0, p50: null, p95: null, p99: null, max: null, mean: null } }, duration_ms: 200, message: 'fine' } as unknown as LoadReport;
     const runner = new HttpLoadRunner({ target: 'http://svc:5225', token: 't0k', run: async (options) => ((got = options), report) });
     const summary = await (await runner.start({ rate: 50, durationMs: 200 })).stop();
     expect(got).toMatchObject({ target: 'http://svc:5225', token: 't0k', rate: 50, durationMs: 200, devices: 1000, connections: 32, devicePrefix: 'LOAD_', timeoutMs: 10_000 });

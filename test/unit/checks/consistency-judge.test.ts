@@ -22,6 +22,8 @@ function observations(): Observations {
     window: settleWindow(AT, 3_600_000, 120_000),
     clock: 'at',
     ledgerMinutesFound: 60,
+    ledgerHoles: [],
+    eviction: { policy: 'noeviction', source: 'config', evictedKeys: 0, allowed: false },
     counts: per(() => ({ accepted: 10, persisted: 10, minutes: [{ minute: '2024-05-01T11:30', accepted: 10, persisted: 10, unsettled: 0, deadLettered: 0 }] })),
     otherMethods: [],
     duplicateReadings: per(() => ({ groups: 0, surplusRows: 0, samples: [] })),

@@ -10,7 +10,7 @@ import { planFromFlags, type CutoverFlags } from '../../../src/control/plan-from
 import type { Plan } from '../../../src/control/plan.js';
 import type { RunEvent, RunRecord } from '../../../src/control/records.js';
 import type { EngineDeps } from '../../../src/control/run.js';
-import type { Journal } from '../../../src/ports/journal.js';
+import { JournalWriteError, type Journal } from '../../../src/ports/journal.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeService, type FakeServiceOptions } from '../../helpers/fake-service.js';
 
@@ -49,6 +49,8 @@ export async function harness(options: FakeServiceOptions = {}): Promise<Harness
   const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-engine-'));
   const journal = new FileJournal<RunRecord>(dataDir);
   const clock = new FakeClock();
+  // The service's lease runs on the true time: a wall-clock step on the controller's host does not reach it.
+  service.clockNow = () => clock.trueNow();
   const events: RunEvent[] = [];
   const h: Harness = {
     service, client, clock, journal, dataDir, controller: new AbortController(), events,
@@ -78,19 +80,63 @@ export async function harness(options: FakeServiceOptions = {}): Promise<Harness
   return h;
 }
 
-/** A journal that dies (like the process would) on its n-th append. */
+/**
+ * A journal that dies (like the process would) on its n-th append and stays dead: every later
+ * append throws too, as nothing more reaches the disk from a killed process. (Thrown in-process,
+ * the engine's catch-all still puts the ratio back first; the journal shows none of it.)
+ */
 export function crashingJournal(inner: Journal<RunRecord>, crashAt: number): Journal<RunRecord> {
   let appends = 0;
   return {
     append: async (runId, record) => {
-      if (++appends === crashAt) throw new Error('simulated crash');
+      if (++appends >= crashAt) throw new Error('simulated crash');
       await inner.append(runId, record);
     },
-    read: (runId) => inner.read(runId),
+    read: (runId, onSkipped) => inner.read(runId, onSkipped),
+    list: () => inner.list(),
+  };
+}
+
+/**
+ * A journal that dies on the first record `when` picks and stays dead: every later append
+ * throws too, as nothing more reaches the disk from a killed process.
+ */
+export function dyingJournal(inner: Journal<RunRecord>, when: (record: RunRecord) => boolean): Journal<RunRecord> {
+  let dead = false;
+  return {
+    append: async (runId, record) => {
+      if (dead || when(record)) {
+        dead = true;
+        throw new Error('simulated crash');
+      }
+      await inner.append(runId, record);
+    },
+    read: (runId, onSkipped) => inner.read(runId, onSkipped),
     list: () => inner.list(),
   };
 }
 
 export function ofType<T extends RunRecord['type']>(records: RunRecord[], type: T): Array<Extract<RunRecord, { type: T }>> {
   return records.filter((r): r is Extract<RunRecord, { type: T }> => r.type === type);
+}
+
+/**
+ * A journal whose disk stops taking writes at its n-th append and from then on (EROFS, a full
+ * disk): a JournalWriteError, what FileJournal throws, not a crash; the process goes on.
+ */
+export function failingJournal(inner: Journal<RunRecord>, failFrom: number, message = 'EROFS: read-only file system'): Journal<RunRecord> & { failed: number } {
+  let appends = 0;
+  const journal = {
+    failed: 0,
+    append: async (runId: string, record: RunRecord) => {
+      if (++appends >= failFrom) {
+        journal.failed++;
+        throw new JournalWriteError(`cannot write the journal ${runId}.jsonl: ${message}`);
+      }
+      await inner.append(runId, record);
+    },
+    read: (runId: string, onSkipped?: Parameters<Journal<RunRecord>['read']>[1]) => inner.read(runId, onSkipped),
+    list: () => inner.list(),
+  };
+  return journal;
 }

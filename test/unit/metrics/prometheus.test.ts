@@ -47,7 +47,7 @@ function input(counters: PrometheusInput['counters'] = {}): PrometheusInput {
   for (let i = 1; i <= 100; i++) m.record('stream', i, i % 10 === 0);
   m.record('traditional', 3, false);
   t += 2000;
-  return { summary: m.summary(), snapshot: m.snapshot(), counters };
+  return { summary: m.summary(), snapshot: m.snapshot(), lifetime: { stream: m.lifetime('stream'), traditional: m.lifetime('traditional') }, counters };
 }
 
 describe('renderPrometheus', () => {
@@ -59,12 +59,29 @@ describe('renderPrometheus', () => {
       'streamctl_requests_window{path="traditional"} 1',
     ]);
     expect(families.get('streamctl_errors_window')).toContain('streamctl_errors_window{path="stream"} 10');
-    expect(families.get('streamctl_error_rate_percent')).toContain('streamctl_error_rate_percent{path="stream"} 10');
-    const q = families.get('streamctl_response_time_ms')!;
-    expect(q).toHaveLength(6);
-    expect(q).toContain('streamctl_response_time_ms{path="traditional",quantile="0.99"} 3');
-    expect(q).toContain('streamctl_response_time_ms{path="stream",quantile="0.5"} 50.5');
-    expect(text).toContain('# TYPE streamctl_response_time_ms summary\n');
+    expect(families.get('streamctl_window_error_ratio')).toContain('streamctl_window_error_ratio{path="stream"} 0.1');
+    // Seconds, not ms (the naming conventions' base unit); _sum and _count since start.
+    const q = families.get('streamctl_response_time_seconds')!;
+    expect(q).toHaveLength(10);
+    expect(q).toContain('streamctl_response_time_seconds{path="traditional",quantile="0.99"} 0.003');
+    expect(q).toContain('streamctl_response_time_seconds{path="stream",quantile="0.5"} 0.0505');
+    expect(q).toContain('streamctl_response_time_seconds_sum{path="stream"} 5.05');
+    expect(q).toContain('streamctl_response_time_seconds_count{path="stream"} 100');
+    expect(q).toContain('streamctl_response_time_seconds_count{path="traditional"} 1');
+    expect(text).toContain('# TYPE streamctl_response_time_seconds summary\n');
+    expect(text).not.toMatch(/_ms\b|percent/);
+  });
+
+  it('keeps _sum and _count growing when the window empties, and gives NaN quantiles without requests', () => {
+    let t = 1_000_000;
+    const m = new SlidingWindowMetrics({ now: () => t, windowMs: 10_000 });
+    m.record('stream', 20, false);
+    t += 60_000;
+    const text = renderPrometheus({ summary: m.summary(), snapshot: m.snapshot(), lifetime: { stream: m.lifetime('stream'), traditional: m.lifetime('traditional') }, counters: {} });
+    expect(text).toContain('streamctl_response_time_seconds{path="stream",quantile="0.5"} NaN');
+    expect(text).toContain('streamctl_response_time_seconds_count{path="stream"} 1');
+    expect(text).toContain('streamctl_response_time_seconds_sum{path="stream"} 0.02');
+    expect(text).toContain('streamctl_window_error_ratio{path="traditional"} 0');
   });
 
   it('renders caller counters with escaped label values, HELP/TYPE once per name', () => {

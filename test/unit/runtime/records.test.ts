@@ -75,7 +75,7 @@ describe('wire format', () => {
   it('round-trips an entry through encode and decode', () => {
     const fields = encodeEntryFields('health_data', '{"deviceSn":"A","v":[1,2]}', 'A', NOW, 'u-1');
     const decoded = decodeEntry('health_data_stream', `${NOW}-0`, fields);
-    expect(decoded).toEqual({ ingestKey: 'u-1', acceptedAtMs: NOW, kind: 'health_data', deviceSn: 'A', data: { deviceSn: 'A', v: [1, 2] } });
+    expect(decoded).toEqual({ ingestKey: 'u-1', acceptedAtMs: NOW, kind: 'health_data', deviceSn: 'A', data: { deviceSn: 'A', v: [1, 2] }, uploadMethod: 'stream_v2' });
   });
 
   it('escapes a serial that needs it inside the envelope', () => {
