@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, LeaseState } from '../ports/lease.js';
+import { processExists } from '../shared/process-exists.js';
 
 interface LockBody {
   holder: string;
@@ -136,15 +137,7 @@ export class FileLease implements Lease {
     const host = this.options.host ?? hostname();
     if (lock.host !== host) return expiredForMs >= 0;
     if (lock.pid === (this.options.pid ?? process.pid)) return expiredForMs >= 0;
-    return !alive(lock.pid) || expiredForMs > PID_REUSE_AFTER_MS;
+    return !processExists(lock.pid) || expiredForMs > PID_REUSE_AFTER_MS;
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

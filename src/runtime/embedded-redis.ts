@@ -6,6 +6,7 @@ import { StreamctlError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-code.js';
 import { freePort } from '../shared/free-port.js';
 import { currentProcess, isAlive, type ProcessIdentity } from './process-identity.js';
+import { processExists } from '../shared/process-exists.js';
 
 export interface EmbeddedRedisOptions {
   /** Directory for the AOF and the pid/port files. */
@@ -49,14 +50,6 @@ function ping(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -102,7 +95,7 @@ async function adoptSurvivor(dir: string): Promise<RunFile | undefined> {
   const runFile = join(dir, 'streamctl-redis.json');
   if (!existsSync(runFile)) return undefined;
   const previous = readRunFile(runFile);
-  if (previous && processAlive(previous.pid) && (await ping(previous.port))) {
+  if (previous && processExists(previous.pid) && (await ping(previous.port))) {
     if (ownedByAnother(previous)) {
       throw new StreamctlError(
         `the redis-server in ${dir} (PID ${previous.pid}, port ${previous.port}) belongs to the running streamctl process ${previous.owner.pid}`,
@@ -187,10 +180,10 @@ function handle(child: ChildProcess | undefined, port: number, pid: number | und
         // Checked again at the point of action: stopping another live instance's Redis turns it
         // `degraded` until it is restarted.
         if (ownedByAnother(readRunFile(runFile))) return;
-        if (pid !== undefined && processAlive(pid)) {
+        if (pid !== undefined && processExists(pid)) {
           // SIGTERM makes redis-server flush the AOF before it exits.
           process.kill(pid, 'SIGTERM');
-          const gone = await waitUntil(() => !processAlive(pid) || child?.exitCode != null || child?.signalCode != null, 10_000);
+          const gone = await waitUntil(() => !processExists(pid) || child?.exitCode != null || child?.signalCode != null, 10_000);
           if (!gone) process.kill(pid, 'SIGKILL');
         }
         rmSync(runFile, { force: true });
@@ -198,7 +191,7 @@ function handle(child: ChildProcess | undefined, port: number, pid: number | und
       return stopping;
     },
     kill() {
-      if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (pid !== undefined && processExists(pid)) process.kill(pid, 'SIGKILL');
     },
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { processExists } from '../shared/process-exists.js';
 
 /**
  * Who a process is, in a form that can be written to a file and checked later: its PID and, on
@@ -44,15 +45,6 @@ function startedOf(pid: number): string | undefined {
   return ticks === undefined ? undefined : `${boot}:${ticks}`;
 }
 
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function identityOf(pid: number): ProcessIdentity {
   const started = startedOf(pid);
@@ -66,6 +58,6 @@ export function currentProcess(): ProcessIdentity {
 /** Whether the process recorded in a file still runs (false once its PID went to another process). */
 export function isAlive(recorded: ProcessIdentity): boolean {
   if (!Number.isInteger(recorded.pid) || recorded.pid <= 0) return false;
-  const present = exists(recorded.pid);
+  const present = processExists(recorded.pid);
   return judgeLiveness(recorded, { exists: present, ...(present ? { started: startedOf(recorded.pid) } : {}) }) === 'alive';
 }
