@@ -12,7 +12,7 @@ const healthSchema = z.looseObject({ healthy: z.boolean(), status: z.string().op
 const ratioSchema = z.looseObject({ current_ratio: num });
 const setRatioSchema = z.looseObject({ success: z.boolean().optional(), old_ratio: optNum, new_ratio: num, message: z.string().optional() });
 const pathSchema = z.looseObject({
-  requests: num, qps: optNum, avg_response_time: optNum, p95_response_time: optNum,
+  requests: optNum, qps: optNum, avg_response_time: optNum, p95_response_time: optNum,
   p99_response_time: optNum, error_rate: optNum, errors: optNum,
 });
 const emptyPath = { requests: 0 };
@@ -70,18 +70,42 @@ export function parseSetRatio(body: unknown, status: number) {
   return { oldRatio: r.old_ratio ?? null, newRatio: r.new_ratio, ...(r.message ? { message: r.message } : {}) };
 }
 
-function path(p: z.infer<typeof pathSchema> | typeof emptyPath | undefined): PathMetrics {
+function path(p: z.infer<typeof pathSchema> | typeof emptyPath | undefined, bad: ReadonlySet<string>): PathMetrics {
   const v = (p ?? emptyPath) as z.infer<typeof pathSchema>;
+  // A figure the service sent as NaN/Infinity is null (unknown), never a default of 0.
+  const figure = (key: string, value: number | null | undefined, absent: number | null) => (bad.has(key) ? null : (value ?? absent));
   return {
-    requests: v.requests, qps: v.qps ?? 0, avgMs: v.avg_response_time ?? 0, p95Ms: v.p95_response_time ?? 0,
-    p99Ms: v.p99_response_time ?? null, errorRate: v.error_rate ?? 0, errors: v.errors ?? 0,
+    requests: figure('requests', v.requests, 0), qps: v.qps ?? 0, avgMs: figure('avg_response_time', v.avg_response_time, 0),
+    p95Ms: figure('p95_response_time', v.p95_response_time, 0), p99Ms: figure('p99_response_time', v.p99_response_time, null),
+    errorRate: figure('error_rate', v.error_rate, 0), errors: figure('errors', v.errors, 0),
   };
 }
 
-export function parseMetrics(body: unknown, status: number): MetricsSnapshot {
+/**
+ * Replaces every number of a metrics document that is not finite (NaN, Infinity: what Python's
+ * json.dumps writes for such floats) by null and returns where they were, so the zod schema reads
+ * the rest and the analysis can say which figure it could not judge.
+ */
+function takeNotNumbers(body: unknown): { body: unknown; paths: string[] } {
+  const paths: string[] = [];
+  const walk = (value: unknown, at: string): unknown => {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      paths.push(at);
+      return null;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, at ? `${at}.${k}` : k)]));
+  };
+  return { body: walk(body, ''), paths };
+}
+
+export function parseMetrics(raw: unknown, status: number): MetricsSnapshot {
+  const { body, paths } = takeNotNumbers(raw);
   const m = parse(metricsSchema, body, 'GET /api/stream_metrics', status);
+  const badIn = (p: 'stream' | 'traditional') => new Set(paths.filter((x) => x.startsWith(`summary.${p}.`)).map((x) => x.slice(`summary.${p}.`.length)));
   return {
-    stream: path(m.summary.stream), traditional: path(m.summary.traditional),
+    stream: path(m.summary.stream, badIn('stream')), traditional: path(m.summary.traditional, badIn('traditional')),
+    notNumbers: paths,
     durationSeconds: m.duration_seconds ?? 0,
     // Absent on the original service: its figures are cumulative since start.
     windowSeconds: m.window_seconds ?? null,

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import JSON5 from 'json5';
 import { Agent, request, type Dispatcher } from 'undici';
 import { UnreachableError, UsageError } from '../shared/errors.js';
 import { redactUrl } from '../shared/redact.js';
@@ -76,7 +77,14 @@ export class HttpJson {
     try {
       parsed = text.length > 0 ? JSON.parse(text) : null;
     } catch {
-      // Left as text: the caller reports a non-JSON answer with its status.
+      // Python's json.dumps writes NaN and Infinity for floats that are not numbers (the original
+      // service is Python): read them as such, and let each parser judge the field; anything else
+      // is left as text and reported as a non-JSON answer with its status.
+      try {
+        parsed = JSON5.parse(text);
+      } catch {
+        parsed = text;
+      }
     }
     if (response.statusCode === 401 || response.statusCode === 403) {
       throw new AdminApiError(

@@ -14,13 +14,14 @@ export interface Measurement {
   message: string;
 }
 
+/** The figures a sample judged; null where the service sent a figure that is not a number. */
 export interface Figures {
   ratio: number | null;
-  streamRequests: number;
-  traditionalRequests: number;
-  errorRate: number;
-  p95Ms: number;
-  traditionalP95Ms: number;
+  streamRequests: number | null;
+  traditionalRequests: number | null;
+  errorRate: number | null;
+  p95Ms: number | null;
+  traditionalP95Ms: number | null;
   windowSeconds: number | null;
 }
 
@@ -75,28 +76,39 @@ export function analyseSample(
     });
   }
 
-  const enough = s.requests >= thresholds.minRequests;
-  const sparse = `${s.requests} stream requests in the window (< ${thresholds.minRequests})`;
+  // A figure the service sent as NaN/Infinity cannot be judged: that check is inconclusive and
+  // says which field, never an error ("unreachable") nor a pass.
+  const notANumber = (field: string) => `the service sent summary.stream.${field} as not a number`;
+  const requestsKnown = s.requests !== null;
+  const enough = requestsKnown && s.requests! >= thresholds.minRequests;
+  const sparse = requestsKnown ? `${s.requests} stream requests in the window (< ${thresholds.minRequests})` : notANumber('requests');
 
   measurements.push(
-    enough
-      ? ceiling('error_rate', s.errorRate, thresholds.maxErrorRate, '%')
-      : { check: 'error_rate', phase: 'inconclusive', value: s.errorRate, threshold: thresholds.maxErrorRate, message: sparse },
+    !enough
+      ? { check: 'error_rate', phase: 'inconclusive', value: s.errorRate, threshold: thresholds.maxErrorRate, message: sparse }
+      : s.errorRate === null
+        ? { check: 'error_rate', phase: 'inconclusive', value: null, threshold: thresholds.maxErrorRate, message: notANumber('error_rate') }
+        : ceiling('error_rate', s.errorRate, thresholds.maxErrorRate, '%'),
   );
   if (thresholds.maxP95Ms !== null) {
     measurements.push(
-      enough
-        ? ceiling('p95', s.p95Ms, thresholds.maxP95Ms, 'ms')
-        : { check: 'p95', phase: 'inconclusive', value: s.p95Ms, threshold: thresholds.maxP95Ms, message: sparse },
+      !enough
+        ? { check: 'p95', phase: 'inconclusive', value: s.p95Ms, threshold: thresholds.maxP95Ms, message: sparse }
+        : s.p95Ms === null
+          ? { check: 'p95', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ms, message: notANumber('p95_response_time') }
+          : ceiling('p95', s.p95Ms, thresholds.maxP95Ms, 'ms'),
     );
   }
   if (thresholds.maxP95Ratio !== null) {
     if (!enough) {
       measurements.push({ check: 'p95_ratio', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ratio, message: sparse });
-    } else if (t.requests < thresholds.minRequests) {
+    } else if (t.requests === null || t.requests < thresholds.minRequests) {
       // At ratio 1.0 the traditional path has no traffic: there is no baseline, so the
       // relative check is not taken rather than counted as inconclusive for the whole step.
-      notes.push(`p95_ratio not judged: ${t.requests} traditional requests (< ${thresholds.minRequests})`);
+      notes.push(`p95_ratio not judged: ${t.requests === null ? 'traditional requests not a number' : `${t.requests} traditional requests (< ${thresholds.minRequests})`}`);
+    } else if (s.p95Ms === null || t.p95Ms === null) {
+      const field = s.p95Ms === null ? 'summary.stream.p95_response_time' : 'summary.traditional.p95_response_time';
+      measurements.push({ check: 'p95_ratio', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ratio, message: `the service sent ${field} as not a number` });
     } else {
       const value = round(s.p95Ms / Math.max(t.p95Ms, MIN_BASELINE_P95_MS), 3);
       measurements.push({
@@ -147,6 +159,7 @@ function round(value: number, digits: number): number {
 export function windowed(previous: MetricsSnapshot | undefined, current: MetricsSnapshot): MetricsSnapshot {
   if (!previous || current.windowSeconds !== null || previous.windowSeconds !== null) return current;
   const path = (prev: MetricsSnapshot['stream'], cur: MetricsSnapshot['stream']) => {
+    if (cur.requests === null || prev.requests === null || cur.errors === null || prev.errors === null) return cur;
     const requests = cur.requests - prev.requests;
     const errors = cur.errors - prev.errors;
     if (requests < 0 || errors < 0) return cur; // the service restarted: counters reset

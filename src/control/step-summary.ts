@@ -48,9 +48,9 @@ export function summariseSteps(plan: Plan, records: RunRecord[]): StepSummary[] 
       case 'sample': {
         row.samples++;
         const f = record.sample.figures;
-        if (f && f.streamRequests > 0) {
-          row.worstErrorRate = Math.max(row.worstErrorRate ?? 0, f.errorRate);
-          row.worstP95Ms = Math.max(row.worstP95Ms ?? 0, f.p95Ms);
+        if (f && (f.streamRequests ?? 0) > 0) {
+          if (f.errorRate !== null) row.worstErrorRate = Math.max(row.worstErrorRate ?? 0, f.errorRate);
+          if (f.p95Ms !== null) row.worstP95Ms = Math.max(row.worstP95Ms ?? 0, f.p95Ms);
         }
         break;
       }

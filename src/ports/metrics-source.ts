@@ -1,14 +1,18 @@
 /** One path's figures as the admin API reports them (spec §3: times in ms, error rate in percent). */
+/**
+ * One path's figures. A figure the service sent as something other than a finite number (Python's
+ * `NaN`, `Infinity`) is null here and named in `MetricsSnapshot.notNumbers`: never read as 0.
+ */
 export interface PathMetrics {
-  requests: number;
+  requests: number | null;
   qps: number;
-  avgMs: number;
-  p95Ms: number;
+  avgMs: number | null;
+  p95Ms: number | null;
   /** Absent on the original service. */
   p99Ms: number | null;
   /** Percent: errors / requests * 100. */
-  errorRate: number;
-  errors: number;
+  errorRate: number | null;
+  errors: number | null;
 }
 
 export interface MetricsSnapshot {
@@ -19,6 +23,8 @@ export interface MetricsSnapshot {
   windowSeconds: number | null;
   /** Unix seconds, as the service reports it. */
   timestamp: number;
+  /** Paths of figures the service sent as not-a-number (`summary.stream.error_rate`...). */
+  notNumbers: string[];
 }
 
 export interface MetricsSource {

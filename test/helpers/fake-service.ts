@@ -67,6 +67,8 @@ export class FakeService {
   readonly audit: Array<Record<string, unknown>> = [];
   readonly log: RequestLog[] = [];
   metricsReads = 0;
+  /** Metric field names answered as a bare `NaN`, in both paths (the original is Python). */
+  nanFields: string[] = [];
   private server: Server | undefined;
   url = '';
 
@@ -160,9 +162,14 @@ export class FakeService {
           current_metrics: this.metricsDoc(false), message: 'rolled back',
         });
       }
-      case 'GET /api/stream_metrics':
+      case 'GET /api/stream_metrics': {
         this.metricsReads++;
-        return send(res, 200, this.metricsDoc(original));
+        const text = JSON.stringify(this.metricsDoc(original));
+        // As Python's json.dumps writes a float nan: a bare NaN token, which JSON.parse refuses.
+        const withNaN = this.nanFields.reduce((t, field) => t.replace(new RegExp(`("${field}":)[^,}]+`, 'g'), '$1NaN'), text);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(withNaN) });
+        return res.end(withNaN);
+      }
       case 'GET /api/stream_stats':
         return send(res, 200, this.statsDoc(original));
       default:

@@ -9,7 +9,7 @@ function sampleText(sample: Sample, style: Style): string {
   const f = sample.figures;
   if (!f) return `${verdict}: ${sample.measurements[0]?.message ?? ''}`;
   const worst = sample.measurements.find((m) => m.phase === sample.verdict && sample.verdict !== 'ok');
-  return `${verdict}  stream ${f.streamRequests} req, err ${pct(f.errorRate)}, p95 ${ms(f.p95Ms)} | traditional ${f.traditionalRequests} req, p95 ${ms(f.traditionalP95Ms)}${worst ? ` - ${worst.message}` : ''}`;
+  return `${verdict}  stream ${f.streamRequests ?? '?'} req, err ${pct(f.errorRate)}, p95 ${ms(f.p95Ms)} | traditional ${f.traditionalRequests ?? '?'} req, p95 ${ms(f.traditionalP95Ms)}${worst ? ` - ${worst.message}` : ''}`;
 }
 
 /**
@@ -78,6 +78,6 @@ export function eventLine(event: RunEvent, style: Style = plainStyle): string | 
 export function spinnerText(step: string, until: number | null, now: number, latest: Sample | null): string {
   const left = until === null ? '' : `, next sample in ${Math.max(0, Math.ceil((until - now) / 1000))}s`;
   const f = latest?.figures;
-  const figures = f ? ` | last: ${latest!.verdict}, err ${pct(f.errorRate)}, p95 ${ms(f.p95Ms)}, ${f.streamRequests} req` : '';
+  const figures = f ? ` | last: ${latest!.verdict}, err ${pct(f.errorRate)}, p95 ${ms(f.p95Ms)}, ${f.streamRequests ?? '?'} req` : '';
   return `${step}${left}${figures}`;
 }

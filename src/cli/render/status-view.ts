@@ -9,7 +9,7 @@ function failed<T>(s: Section<T>, style: Style): string | null {
 }
 
 function metricsRow(name: string, p: PathMetrics): string[] {
-  return [name, String(p.requests), String(Math.round(p.qps * 10) / 10), ms(p.avgMs), ms(p.p95Ms), ms(p.p99Ms), pct(p.errorRate), String(p.errors)];
+  return [name, String(p.requests ?? '?'), String(Math.round(p.qps * 10) / 10), ms(p.avgMs), ms(p.p95Ms), ms(p.p99Ms), pct(p.errorRate), String(p.errors ?? '?')];
 }
 
 /** `status` for people: health, ratio, both paths, streams with backlog, recent audit, the latest run. */

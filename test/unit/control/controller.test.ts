@@ -109,6 +109,30 @@ describe('cutover engine: breaches roll back and exit 1', () => {
   });
 });
 
+describe('cutover engine: figures that are not numbers', () => {
+  it('reads NaN (Python json.dumps) as an unknown figure, never as unreachable: an idle baseline does not stop a run', async () => {
+    h.service.nanFields = ['p95_response_time'];
+    h.service.metrics = () => ({ stream: { requests: 500, error_rate: 0.1 }, traditional: { requests: 500, error_rate: 0.1 } });
+    const result = await h.run(flagsPlan({ steps: [0.3], thresholds: { maxP95Ms: 300 } }));
+    const samples = ofType(await h.records(), 'sample').map((r) => r.sample);
+    expect(samples.every((s) => s.verdict !== 'error')).toBe(true);
+    const p95 = samples[0]!.measurements.find((m) => m.check === 'p95')!;
+    expect(p95).toMatchObject({ phase: 'inconclusive', value: null, message: 'the service sent summary.stream.p95_response_time as not a number' });
+    expect(samples[0]!.measurements.find((m) => m.check === 'error_rate')).toMatchObject({ phase: 'ok', value: 0.1 });
+    // Every sample inconclusive on p95: the run proves nothing and says so (exit 3), not "unreachable" (exit 2).
+    expect(result.exitCode).toBe(ExitCode.Inconclusive);
+    expect(result.reason).not.toContain('unreachable');
+  });
+
+  it('a NaN error rate is inconclusive naming the field, and the other checks still judge', async () => {
+    h.service.nanFields = ['error_rate'];
+    const result = await h.run(flagsPlan({ steps: [0.3] }));
+    const sample = ofType(await h.records(), 'sample')[0]!.sample;
+    expect(sample.measurements.find((m) => m.check === 'error_rate')).toMatchObject({ phase: 'inconclusive', message: expect.stringContaining('summary.stream.error_rate') });
+    expect(result.reason).not.toContain('unreachable');
+  });
+});
+
 describe('cutover engine: inconclusive and errors', () => {
   it('never passes on sparse traffic: stops with exit 3 and goes back to the last proven ratio', async () => {
     h.service.ratio = 0.1;
