@@ -18,6 +18,11 @@ if [ "${1:-}" = "test" ]; then
   for tool in jq bc curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
   # promtool checks /metrics against the Prometheus naming rules (test/integration/faults/admin-http-exact.test.ts).
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  # tmux drives `watch` in an 80x24 pane (test/e2e/watch-tmux.test.ts) and gives the run's prompts
+  # a real terminal (test/e2e/run-position.test.ts: the manual gate, moving traffic back).
+  command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+  # mariadbd and mariadb-install-db for the MySQL sink tests (test/helpers/mariadb.ts runs a throwaway instance of its own).
+  command -v mariadb-install-db >/dev/null 2>&1 || missing+=(mariadb-server)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (Debian packages)" >&2
@@ -30,6 +35,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   $sudo apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" mariadb-server "* ]]; then
+    # Only the binaries are wanted: the package also starts a system server on :3306.
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      $sudo systemctl disable --now mariadb.service >/dev/null 2>&1 || true
+    else
+      $sudo service mariadb stop >/dev/null 2>&1 || true
+    fi
+  fi
   if [[ " ${missing[*]} " == *" prometheus "* ]]; then
     # Only promtool is wanted: the package also starts a Prometheus server on :9090.
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

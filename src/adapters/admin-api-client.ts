@@ -1,8 +1,9 @@
 import type { AdminInfo, AuditEntry, StreamStats } from '../ports/admin-info.js';
-import type { MetricsSnapshot, MetricsSource } from '../ports/metrics-source.js';
+import type { CountersReading, MetricsSnapshot, MetricsSource } from '../ports/metrics-source.js';
 import type { HealthReport, RatioChange, RollbackReply, TrafficControl } from '../ports/traffic-control.js';
 import { AdminApiError, bodyError } from './admin-api-errors.js';
 import { parseAudit, parseHealth, parseMetrics, parseRatio, parseRollback, parseSetRatio, parseStreamStats } from './admin-api-parse.js';
+import { COUNTERS_PATH, parseCounters } from './counters-parse.js';
 import { expectStatus, HttpJson, type HttpJsonOptions } from './http-json.js';
 
 // The original's rollback sleeps 5 s before it answers (spec §4); allow three times that.
@@ -52,6 +53,14 @@ export class AdminApiClient implements TrafficControl, MetricsSource, AdminInfo 
     const reply = await this.http.call('GET', '/api/stream_metrics');
     expectStatus(reply, 'GET', '/api/stream_metrics');
     return parseMetrics(reply.body, reply.status);
+  }
+
+  /** streamctl serve's cumulative counters per instance; null on a target without them (404: the original). */
+  async readCounters(): Promise<CountersReading | null> {
+    const reply = await this.http.call('GET', COUNTERS_PATH);
+    if (reply.status === 404) return null;
+    expectStatus(reply, 'GET', COUNTERS_PATH);
+    return parseCounters(reply.body, reply.status);
   }
 
   async streamStats(): Promise<StreamStats> {

@@ -14,7 +14,14 @@ export interface Measurement {
   message: string;
 }
 
-/** The figures a sample judged; null where the service sent a figure that is not a number. */
+/** What span a sample's p95 describes: its own interval, the service's sliding window, or all since the service started. */
+export type P95Span = 'interval' | 'window' | 'since_start';
+
+/**
+ * The figures a sample judged; null where a figure is unknown (the service sent it as not a
+ * number, or the interval could not be differenced). Request counts and the error rate are the
+ * interval's when `intervalSeconds` is set (issue 11), else the service's window's.
+ */
 export interface Figures {
   ratio: number | null;
   streamRequests: number | null;
@@ -22,7 +29,27 @@ export interface Figures {
   errorRate: number | null;
   p95Ms: number | null;
   traditionalP95Ms: number | null;
+  /** The service's sliding window in seconds, when the sample judged that window as it was; else null. */
   windowSeconds: number | null;
+  /** Seconds between the two reads whose difference was judged; null (or absent: journals before issue 11) when none was. */
+  intervalSeconds?: number | null;
+  /** What `p95Ms` spans; absent in journals before issue 11. */
+  p95Span?: P95Span;
+}
+
+/** Why a figure is null, where "the service sent summary.stream.<field> as not a number" would not say it. */
+export type UnknownFigures = Partial<Record<'requests' | 'errorRate' | 'p95Ms', string>>;
+
+/**
+ * A metrics snapshot as a sample judges it: the figures of one interval (interval.ts), or the
+ * service's window as it was. The extra fields are optional so a bare snapshot is judged as a window.
+ */
+export interface JudgedSnapshot extends MetricsSnapshot {
+  intervalSeconds?: number | null;
+  p95Span?: P95Span;
+  unknown?: { stream: UnknownFigures; traditional: UnknownFigures };
+  /** Said with the sample (an instance left out of the interval, one that vanished). */
+  notes?: string[];
 }
 
 export interface Sample {
@@ -57,14 +84,17 @@ export function unreachableSample(message: string): Sample {
  * `expectedRatio` vs `actualRatio` is the drift check: another hand on the knob fails the sample.
  */
 export function analyseSample(
-  snapshot: MetricsSnapshot,
+  snapshot: JudgedSnapshot,
   thresholds: Thresholds,
   ratio: { expected: number; actual: number },
 ): Sample {
   const s = snapshot.stream;
   const t = snapshot.traditional;
   const measurements: Measurement[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [...(snapshot.notes ?? [])];
+  const intervalSeconds = snapshot.intervalSeconds ?? null;
+  const span = intervalSeconds !== null ? 'interval' : 'window';
+  const why = snapshot.unknown ?? { stream: {}, traditional: {} };
 
   if (Math.abs(ratio.actual - ratio.expected) >= 1e-6) {
     measurements.push({
@@ -78,16 +108,17 @@ export function analyseSample(
 
   // A figure the service sent as NaN/Infinity cannot be judged: that check is inconclusive and
   // says which field, never an error ("unreachable") nor a pass.
+  // Other reasons (a reset, no baseline, a NaN in the counters) come with the snapshot (interval.ts).
   const notANumber = (field: string) => `the service sent summary.stream.${field} as not a number`;
   const requestsKnown = s.requests !== null;
   const enough = requestsKnown && s.requests! >= thresholds.minRequests;
-  const sparse = requestsKnown ? `${s.requests} stream requests in the window (< ${thresholds.minRequests})` : notANumber('requests');
+  const sparse = requestsKnown ? `${s.requests} stream requests in the ${span} (< ${thresholds.minRequests})` : (why.stream.requests ?? notANumber('requests'));
 
   measurements.push(
     !enough
       ? { check: 'error_rate', phase: 'inconclusive', value: s.errorRate, threshold: thresholds.maxErrorRate, message: sparse }
       : s.errorRate === null
-        ? { check: 'error_rate', phase: 'inconclusive', value: null, threshold: thresholds.maxErrorRate, message: notANumber('error_rate') }
+        ? { check: 'error_rate', phase: 'inconclusive', value: null, threshold: thresholds.maxErrorRate, message: why.stream.errorRate ?? notANumber('error_rate') }
         : ceiling('error_rate', s.errorRate, thresholds.maxErrorRate, '%'),
   );
   if (thresholds.maxP95Ms !== null) {
@@ -95,7 +126,7 @@ export function analyseSample(
       !enough
         ? { check: 'p95', phase: 'inconclusive', value: s.p95Ms, threshold: thresholds.maxP95Ms, message: sparse }
         : s.p95Ms === null
-          ? { check: 'p95', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ms, message: notANumber('p95_response_time') }
+          ? { check: 'p95', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ms, message: why.stream.p95Ms ?? notANumber('p95_response_time') }
           : ceiling('p95', s.p95Ms, thresholds.maxP95Ms, 'ms'),
     );
   }
@@ -105,10 +136,12 @@ export function analyseSample(
     } else if (t.requests === null || t.requests < thresholds.minRequests) {
       // At ratio 1.0 the traditional path has no traffic: there is no baseline, so the
       // relative check is not taken rather than counted as inconclusive for the whole step.
-      notes.push(`p95_ratio not judged: ${t.requests === null ? 'traditional requests not a number' : `${t.requests} traditional requests (< ${thresholds.minRequests})`}`);
+      notes.push(`p95_ratio not judged: ${t.requests === null ? (why.traditional.requests ?? 'traditional requests not a number') : `${t.requests} traditional requests (< ${thresholds.minRequests})`}`);
     } else if (s.p95Ms === null || t.p95Ms === null) {
-      const field = s.p95Ms === null ? 'summary.stream.p95_response_time' : 'summary.traditional.p95_response_time';
-      measurements.push({ check: 'p95_ratio', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ratio, message: `the service sent ${field} as not a number` });
+      const message = s.p95Ms === null
+        ? (why.stream.p95Ms ?? 'the service sent summary.stream.p95_response_time as not a number')
+        : (why.traditional.p95Ms ?? 'the service sent summary.traditional.p95_response_time as not a number');
+      measurements.push({ check: 'p95_ratio', phase: 'inconclusive', value: null, threshold: thresholds.maxP95Ratio, message });
     } else {
       const value = round(s.p95Ms / Math.max(t.p95Ms, MIN_BASELINE_P95_MS), 3);
       measurements.push({
@@ -128,7 +161,9 @@ export function analyseSample(
       errorRate: s.errorRate,
       p95Ms: s.p95Ms,
       traditionalP95Ms: t.p95Ms,
-      windowSeconds: snapshot.windowSeconds,
+      windowSeconds: intervalSeconds === null ? snapshot.windowSeconds : null,
+      intervalSeconds,
+      p95Span: snapshot.p95Span ?? (snapshot.windowSeconds === null ? 'since_start' : 'window'),
     },
     notes,
   };
@@ -148,22 +183,4 @@ function ceiling(check: CheckName, value: number, max: number, unit: string): Me
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-/**
- * The original service's metrics are cumulative since start (window_seconds absent): an error
- * rate read there is diluted by hours of history. Between two readings the counters' difference
- * is the rate of the last interval, so use that when both readings are cumulative.
- * p95 cannot be differenced and stays cumulative.
- */
-export function windowed(previous: MetricsSnapshot | undefined, current: MetricsSnapshot): MetricsSnapshot {
-  if (!previous || current.windowSeconds !== null || previous.windowSeconds !== null) return current;
-  const path = (prev: MetricsSnapshot['stream'], cur: MetricsSnapshot['stream']) => {
-    if (cur.requests === null || prev.requests === null || cur.errors === null || prev.errors === null) return cur;
-    const requests = cur.requests - prev.requests;
-    const errors = cur.errors - prev.errors;
-    if (requests < 0 || errors < 0) return cur; // the service restarted: counters reset
-    return { ...cur, requests, errors, errorRate: requests > 0 ? round((errors / requests) * 100, 3) : 0 };
-  };
-  return { ...current, stream: path(previous.stream, current.stream), traditional: path(previous.traditional, current.traditional) };
 }

@@ -1,9 +1,11 @@
 import { errorMessage } from '../shared/errors.js';
-import { analyseSample, unreachableSample, windowed, type Sample } from './analysis.js';
+import { analyseSample, unreachableSample, type Sample } from './analysis.js';
 import { decide, stepPassed } from './decide.js';
 import { breachAction, endRun, restoreLastGood } from './endings.js';
+import { readInterval } from './interval-reading.js';
 import { samplesPerStep, type RatioStep } from './plan.js';
 import type { Run } from './run.js';
+import { stepName } from './step-names.js';
 
 /** One observation tick: wait for the next sample time, take it, judge it, act on it. */
 export async function observeTick(run: Run): Promise<void> {
@@ -19,7 +21,7 @@ export async function observeTick(run: Run): Promise<void> {
       return;
     }
     const c = run.state.counters;
-    const reason = `step ${index + 1} (ratio ${step.ratio}) proved nothing: 0 ok of ${c.samples} samples (${c.inconclusive} inconclusive, ${c.failed} failed, ${c.errors} errors)`;
+    const reason = `${stepName(run.state.plan, index)} proved nothing: 0 ok of ${c.samples} samples (${c.inconclusive} inconclusive, ${c.failed} failed, ${c.errors} errors)`;
     await run.record({ type: 'step_not_passed', index, reason });
     return endRun(run, 'inconclusive', reason, restoreLastGood(run));
   }
@@ -46,7 +48,7 @@ export async function observeTick(run: Run): Promise<void> {
     ...(judged ? { check: judged.check, value: judged.value, threshold: judged.threshold } : {}),
   });
 
-  const where = `step ${index + 1} (ratio ${step.ratio}), sample ${taken + 1}/${total}`;
+  const where = `${stepName(run.state.plan, index)}, sample ${taken + 1}/${total}`;
   switch (decision.action) {
     case 'continue':
       return;
@@ -61,16 +63,15 @@ export async function observeTick(run: Run): Promise<void> {
   }
 }
 
+/** One sample: the ratio (drift) and the traffic of the interval since the previous read (interval-reading.ts). */
 async function takeSample(run: Run, step: RatioStep): Promise<Sample> {
   let actual: number;
-  let snapshot;
+  let judged;
   try {
     actual = await run.deps.traffic.getRatio();
-    snapshot = await run.deps.metrics.read();
+    judged = await readInterval(run);
   } catch (error) {
     return unreachableSample(errorMessage(error));
   }
-  const judged = windowed(run.previousSnapshot, snapshot);
-  run.previousSnapshot = snapshot;
   return analyseSample(judged, step.thresholds, { expected: run.state.expectedRatio ?? step.ratio, actual });
 }

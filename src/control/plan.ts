@@ -6,7 +6,7 @@ export interface Thresholds {
   maxErrorRate: number;
   /** Stream p95 ceiling in ms; null = not checked. */
   maxP95Ms: number | null;
-  /** Stream p95 / traditional p95 in the same window; null = not checked. */
+  /** Stream p95 / traditional p95 in the same sample (its interval); null = not checked. */
   maxP95Ratio: number | null;
   /** Stream requests a sample needs before it may be judged; fewer is inconclusive, never a pass. */
   minRequests: number;
@@ -63,6 +63,11 @@ export interface Plan {
   limits: Limits;
   steps: Step[];
   webhooks: WebhookTarget[];
+  /**
+   * Steps may lower the ratio (move traffic back) without asking: `--allow-decrease` or
+   * `allow_decrease: true`. Absent (journals written before it) = false. See decrease.ts.
+   */
+  allowDecrease?: boolean;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

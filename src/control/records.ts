@@ -14,6 +14,11 @@ export type RunRecord =
   | { type: 'resumed'; at: string; holder: string }
   | { type: 'precheck'; at: string; healthy: boolean; status: string; skipped: boolean }
   | { type: 'start_ratio'; at: string; ratio: number }
+  /**
+   * A resumed run read the ratio (`ratio`, 0..1) and decided where to go on (reentry.ts): it
+   * enters plan index `index` next and, when `then` is set, returns to `then` once `index` passed.
+   */
+  | { type: 'resume_point'; at: string; ratio: number; index: number; then: number | null; reason: string }
   | { type: 'ratio_set'; at: string; index: number; requested: number; old: number | null; readBack: number }
   | { type: 'step_started'; at: string; index: number; ratio: number; samples: number }
   /** A step's `load:` began (just before the step's observation starts). */
@@ -22,6 +27,7 @@ export type RunRecord =
   | { type: 'load_stopped'; at: string; index: number; summary: LoadSummary }
   | { type: 'sample'; at: string; index: number; n: number; sample: Sample }
   | { type: 'decision'; at: string; index: number; action: Decision['action']; reason: string; check?: string; value?: number | null; threshold?: number | null }
+  /** `result: 'waiting'` is written when a manual gate starts waiting: a run waiting at a terminal shows as paused in `status`. */
   | { type: 'gate'; at: string; index: number; gate: 'manual' | 'consistency'; result: string; summary: string }
   | { type: 'step_passed'; at: string; index: number; ratio: number | null }
   | { type: 'step_not_passed'; at: string; index: number; reason: string }

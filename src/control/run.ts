@@ -1,12 +1,14 @@
 import type { Clock } from '../ports/clock.js';
 import type { ConsistencyGate } from '../ports/consistency-gate.js';
+import type { DecreaseApproval } from '../ports/decrease-approval.js';
 import type { Journal } from '../ports/journal.js';
 import type { Lease } from '../ports/lease.js';
 import type { LoadHandle, LoadRunner, LoadSpec, LoadSummary } from '../ports/load-runner.js';
 import type { ManualGate } from '../ports/manual-gate.js';
-import type { MetricsSnapshot, MetricsSource } from '../ports/metrics-source.js';
+import type { MetricsSource } from '../ports/metrics-source.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { TrafficControl } from '../ports/traffic-control.js';
+import type { Reading } from './interval.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { Standing } from './lease-view.js';
 import { notificationFor } from './notifications.js';
@@ -26,6 +28,8 @@ export interface EngineDeps {
   consistency?: ConsistencyGate;
   loadRunner?: LoadRunner;
   manualGate?: ManualGate;
+  /** Asks a human before steps lower the ratio; absent = nobody to ask (refused unless allowed). */
+  decreaseApproval?: DecreaseApproval;
   onEvent?: (event: RunEvent) => void;
   /** Lease renewal period, ms of monotonic time; default a third of the lease's TTL (20 s of 60 s) so two missed renewals still hold it. */
   leaseRenewEveryMs?: number;
@@ -45,8 +49,10 @@ export interface StoppingLoad {
 /** One run in flight: its state, its journal, and the in-memory bits that need no resume. */
 export class Run {
   private current: RunState | null;
-  /** Previous metrics reading, to difference cumulative counters (original service). */
-  previousSnapshot: MetricsSnapshot | undefined;
+  /** The read the next sample is differenced from: taken at each ratio change, then each sample's (interval-reading.ts). */
+  baseline: Reading | undefined;
+  /** How this target is read, learnt on the first read: serve's counters, or `/api/stream_metrics` only. */
+  metricsKind: Reading['kind'] | undefined;
   /** The running step's background load (`load:`), with the step it belongs to. */
   private load: { index: number; handle: LoadHandle } | undefined;
   /** Monotonic ms when the step in flight started: sample due times count from here, never from a wall time. */

@@ -2,6 +2,7 @@ import { ZERO_COUNTERS, countSample, type StepCounters } from './decide.js';
 import type { Outcome } from './outcome.js';
 import type { Plan } from './plan.js';
 import type { RecordOf, RunRecord } from './records.js';
+import { stepName } from './step-names.js';
 
 /** `finish`: a resumed run whose ending was decided but not recorded carries it out (finish.ts). */
 export type RunPhase = 'precheck' | 'enter' | 'observe' | 'finish' | 'ended';
@@ -29,6 +30,15 @@ export interface RunState {
   startRatio: number | null;
   /** The ratio last proven by a passed step (or the starting ratio): where an inconclusive run returns. */
   lastGoodRatio: number | null;
+  /** Plan index of the ratio step that proved `lastGoodRatio`; null before any passed. */
+  lastPassedRatioStep: number | null;
+  /**
+   * While a resumed run re-enters its last passed ratio step (reentry.ts): the index it returns
+   * to once that step passed again. null otherwise.
+   */
+  resumeAt: number | null;
+  /** The manual gate (plan index) waiting for a human right now: `status` shows the run paused. */
+  waitingAtGate: number | null;
   /** The ratio this run last set and read back: what the drift check expects. */
   expectedRatio: number | null;
   /**
@@ -50,8 +60,8 @@ export function applyRecord(state: RunState | null, record: RunRecord): RunState
   if (record.type === 'run_started') {
     return {
       runId: record.runId, plan: record.plan, target: record.target, holder: record.holder,
-      phase: 'precheck', stepIndex: 0, startRatio: null, lastGoodRatio: null, expectedRatio: null,
-      stepStartedAt: null, counters: ZERO_COUNTERS, approvedGate: null, ended: null, unfinishedEnd: null,
+      phase: 'precheck', stepIndex: 0, startRatio: null, lastGoodRatio: null, lastPassedRatioStep: null, resumeAt: null,
+      waitingAtGate: null, expectedRatio: null, stepStartedAt: null, counters: ZERO_COUNTERS, approvedGate: null, ended: null, unfinishedEnd: null,
     };
   }
   if (!state) throw new Error(`journal starts with ${record.type}, not run_started`);
@@ -62,16 +72,21 @@ export function applyRecord(state: RunState | null, record: RunRecord): RunState
       // Whatever step was in flight is entered again and observed from its beginning, unless
       // its ending was already decided: then that ending is carried out, never the step again.
       const phase = state.unfinishedEnd ? 'finish' : 'precheck';
-      return { ...state, holder: record.holder, phase, ended: null, approvedGate, counters: ZERO_COUNTERS, stepStartedAt: null };
+      return { ...state, holder: record.holder, phase, ended: null, approvedGate, counters: ZERO_COUNTERS, stepStartedAt: null, waitingAtGate: null };
     }
     case 'precheck':
       return record.healthy || record.skipped ? { ...state, phase: 'enter' } : state;
     case 'start_ratio':
       return { ...state, startRatio: record.ratio, lastGoodRatio: state.lastGoodRatio ?? record.ratio, expectedRatio: record.ratio };
+    case 'resume_point':
+      // The ratio read at the resume is what the run now stands on (reentry.ts decided the rest).
+      return { ...state, expectedRatio: record.ratio, stepIndex: record.index, resumeAt: record.then };
     case 'ratio_set':
       return { ...state, expectedRatio: record.readBack };
     case 'step_started':
       return { ...state, phase: 'observe', stepIndex: record.index, stepStartedAt: Date.parse(record.at), counters: ZERO_COUNTERS };
+    case 'gate':
+      return { ...state, waitingAtGate: record.result === 'waiting' ? record.index : null };
     case 'sample':
       return { ...state, counters: countSample(state.counters, record.sample) };
     case 'decision': {
@@ -80,11 +95,16 @@ export function applyRecord(state: RunState | null, record: RunRecord): RunState
     }
     case 'step_not_passed':
       return { ...state, unfinishedEnd: { outcome: 'inconclusive', reason: record.reason, action: restoreLastGood(state) } };
-    case 'step_passed':
+    case 'step_passed': {
+      // A re-entered step (resume_point with `then`) returns the run to where it stood.
+      const back = state.resumeAt !== null && record.index < state.resumeAt;
       return {
-        ...state, phase: 'enter', stepIndex: record.index + 1, counters: ZERO_COUNTERS, stepStartedAt: null,
+        ...state, phase: 'enter', stepIndex: back ? state.resumeAt! : record.index + 1, resumeAt: back ? null : state.resumeAt,
+        counters: ZERO_COUNTERS, stepStartedAt: null, waitingAtGate: null,
         lastGoodRatio: record.ratio ?? state.lastGoodRatio,
+        lastPassedRatioStep: record.ratio !== null ? record.index : state.lastPassedRatioStep,
       };
+    }
     case 'rollback':
       // A rollback, with or without a decision before it, ends the run rolled back.
       return {
@@ -111,7 +131,7 @@ export function foldRecords(records: RunRecord[]): RunState | null {
  */
 function endingOf(state: RunState, record: RecordOf<'decision'>): UnfinishedEnd | null {
   const onBreach: UnfinishedEnd['action'] = state.plan.onBreach === 'rollback' ? { kind: 'rollback' } : { kind: 'none' };
-  const where = `step ${record.index + 1}`;
+  const where = stepName(state.plan, record.index);
   switch (record.action) {
     case 'breach':
       return { outcome: onBreach.kind === 'rollback' ? 'rolled_back' : 'held', reason: `breach at ${where}: ${record.reason}`, action: onBreach };

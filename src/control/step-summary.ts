@@ -1,12 +1,15 @@
 import type { LoadSummary } from '../ports/load-runner.js';
 import { samplesPerStep, type Plan } from './plan.js';
 import type { RunRecord } from './records.js';
+import { shortStepName } from './step-names.js';
 
 export type StepVerdict = 'passed' | 'breached' | 'inconclusive' | 'error' | 'aborted' | 'waiting' | 'skipped' | 'not run' | 'running';
 
 /** One row of the final per-step table. */
 export interface StepSummary {
   index: number;
+  /** `gate 1`, `step 2` (step-names.ts): gates and ratio steps are counted apart. */
+  name?: string;
   kind: 'ratio' | 'pause' | 'check';
   /** The ratio for ratio steps, else a label (`manual gate`, `consistency`). */
   label: string;
@@ -24,6 +27,7 @@ export interface StepSummary {
 export function summariseSteps(plan: Plan, records: RunRecord[]): StepSummary[] {
   const rows: StepSummary[] = plan.steps.map((step, index) => ({
     index,
+    name: shortStepName(plan, index),
     kind: step.kind,
     label: step.kind === 'ratio' ? String(step.ratio) : step.kind === 'pause' ? 'manual gate' : 'consistency',
     ratio: step.kind === 'ratio' ? step.ratio : null,

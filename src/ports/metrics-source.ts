@@ -27,6 +27,48 @@ export interface MetricsSnapshot {
   notNumbers: string[];
 }
 
+/**
+ * Latency counts of one path as a histogram: `[upper bound in ms (exclusive; Infinity for the
+ * overflow), requests in that bucket]`, ascending by bound. Any bucket layout works: a reader
+ * needs only the bounds. null where the service sent something that is not a number.
+ */
+export interface LatencyCounts {
+  buckets: Array<[number, number]> | null;
+  sumMs: number | null;
+}
+
+/** One path's counts since its instance started; a figure sent as not a number is null. */
+export interface PathCounters {
+  requests: number | null;
+  errors: number | null;
+  latency: LatencyCounts;
+}
+
+/** One instance's counters: they start from zero when the instance starts. */
+export interface InstanceCounters {
+  id: string;
+  /** Wall ms when the instance (and so its counters) started. */
+  startedAtMs: number;
+  /** Wall ms when they were read. */
+  readAtMs: number;
+  stream: PathCounters;
+  traditional: PathCounters;
+}
+
+/** A read of cumulative counters (streamctl serve's `GET /api/stream_metrics/counters`). */
+export interface CountersReading {
+  /** Unix seconds, as the service reports it. */
+  timestamp: number;
+  instances: InstanceCounters[];
+  /** Paths of figures the service sent as not-a-number (`instances[0].paths.stream.errors`...). */
+  notNumbers: string[];
+}
+
 export interface MetricsSource {
   read(): Promise<MetricsSnapshot>;
+  /**
+   * Cumulative counters per instance, or null when the target does not offer them (404: the
+   * original service): then only `read()` is there. Optional: a source without it offers none.
+   */
+  readCounters?(): Promise<CountersReading | null>;
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { errorMessage } from '../shared/errors.js';
 import { listDeadLetters, purgeDeadLetters, replayDeadLetters, showDeadLetter } from './admin/dlq-routes.js';
 import { acquireLease, getLease, releaseLease } from './admin/lease-routes.js';
-import { auditEntries, prometheusMetrics, setChaos, streamHealth, streamMetrics, streamStats } from './admin/monitoring-routes.js';
+import { auditEntries, prometheusMetrics, setChaos, streamCounters, streamHealth, streamMetrics, streamStats } from './admin/monitoring-routes.js';
 import { getRatio, setRatio } from './admin/ratio-routes.js';
 import { emergencyRollback } from './admin/rollback-route.js';
 import { isAuthorized } from './admin/auth.js';
@@ -12,6 +12,8 @@ import { sendAdminError, sendJson } from './http/respond.js';
 import { closeSilentConnections } from './http/silent-connections.js';
 import { handleUpload } from './ingest/ingest-route.js';
 import type { RuntimeContext } from './runtime-context.js';
+import { isRedisClientError, plainRedisError } from '../shared/redis-errors.js';
+import { redisDisplay } from './redis-display.js';
 
 type Handler = (rt: RuntimeContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void> | void;
 
@@ -48,6 +50,7 @@ function buildRoutes(rt: RuntimeContext): Map<string, Map<string, Route>> {
   add('GET', '/api/stream_traffic_ratio', { handler: (r, _q, s) => getRatio(r, s) });
   add('POST', '/api/stream_traffic_ratio', { handler: setRatio, admin: true });
   add('GET', '/api/stream_metrics', { handler: (r, _q, s) => streamMetrics(r, s) });
+  add('GET', '/api/stream_metrics/counters', { handler: (r, _q, s) => streamCounters(r, s) });
   add('GET', '/api/stream_stats', { handler: (r, _q, s) => streamStats(r, s) });
   add('GET', '/api/stream_health', { handler: (r, _q, s) => streamHealth(r, s) });
   add('POST', '/api/emergency_rollback', { handler: emergencyRollback, admin: true });
@@ -126,8 +129,13 @@ export function createHttpServer(rt: RuntimeContext): Server {
     if (result) {
       result.catch((error) => {
         rt.logger.throttled(`handler-${path}`, 10_000, 'error', 'request failed', { path, error: errorMessage(error) });
-        if (!res.headersSent) sendAdminError(res, 500, `internal error: ${errorMessage(error)}`);
-        else res.destroy();
+        // A Redis that is away is not our bug: 503 in plain words naming it (redis-errors.ts), not ioredis's text.
+        if (!res.headersSent) {
+          if (isRedisClientError(error)) sendAdminError(res, 503, plainRedisError(error, redisDisplay(rt.redis)));
+          else sendAdminError(res, 500, `internal error: ${errorMessage(error)}`);
+        } else {
+          res.destroy();
+        }
       });
     }
   });

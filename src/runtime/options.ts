@@ -52,6 +52,11 @@ export interface ServeOptions {
    * risk at critical; without it serve refuses to start (exit 64). See shared/eviction-policy.ts.
    */
   allowEviction?: boolean;
+  /**
+   * Never change the database's schema: start only when every table, column and index serve
+   * needs is there, else refuse (exit 64) naming what is missing (sinks/no-migrate.ts).
+   */
+  noMigrate?: boolean;
 }
 
 export const DEFAULT_SERVE_OPTIONS: ServeOptions = {

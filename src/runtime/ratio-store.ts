@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { deadline } from '../shared/within.js';
+import { isRedisClientError, plainRedisError } from '../shared/redis-errors.js';
+import { redisDisplay } from './redis-display.js';
 
 export const RATIO_KEY = 'streamctl:ratio';
 export const RATIO_CHANNEL = 'streamctl:ratio';
@@ -45,6 +47,10 @@ export class RatioStore {
   private readonly onMessage = (channel: string, message: string) => {
     if (channel === RATIO_CHANNEL) this.adopt(Number(message));
   };
+
+  private plain(error: unknown): string {
+    return isRedisClientError(error) ? plainRedisError(error, redisDisplay(this.redis)) : errorMessage(error);
+  }
 
   constructor(
     private readonly redis: Redis,
@@ -104,7 +110,8 @@ export class RatioStore {
       const old = await deadline(this.writeZero(), sharedWriteMs, 'writing ratio 0 to Redis');
       return { old: isValidRatio(old) ? old : before, shared: true };
     } catch (error) {
-      const message = errorMessage(error);
+      // Shown in health and in the rollback's answer: plain words naming the Redis (redis-errors.ts).
+      const message = this.plain(error);
       if (this.override) this.override.error = message;
       this.logger.critical('rollback applied on this instance only: the shared ratio could not be written yet; retrying every 500 ms', { error: message });
       return { old: before, shared: false, error: message };
@@ -135,7 +142,7 @@ export class RatioStore {
       const stored = await this.redis.get(RATIO_KEY);
       if (stored !== null && generation === this.generation) this.adopt(Number(stored));
     } catch (error) {
-      if (this.override) this.override.error = errorMessage(error);
+      if (this.override) this.override.error = this.plain(error);
       this.logger.throttled('ratio-refresh', 10_000, 'warn', 'could not re-read the traffic ratio; keeping the last known value', { ratio: this.value, error });
     } finally {
       this.refreshing = false;

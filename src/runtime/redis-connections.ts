@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { UnreachableError, errorMessage } from '../shared/errors.js';
 import { ioredisEndpointOptions, isPermanentRedisError, type RedisEndpoint } from '../shared/redis-url.js';
+import { plainRedisError } from '../shared/redis-errors.js';
 
 const BASE: RedisOptions = {
   lazyConnect: true,
@@ -84,7 +85,8 @@ export async function connectWhenReady(
         // Redis is up and loading its data set: it answers, so the wait is not for a silent peer.
         if (/LOADING/.test(reason)) deadline = Math.max(deadline, Date.now() + waitMs);
         if (Date.now() >= deadline) {
-          throw new UnreachableError(`Redis at ${endpoint.display} did not answer within ${Math.round(waitMs / 1_000)} s: ${reason}`, 'check the host and port in --redis-url (REDIS_URL), and that redis-server runs');
+          // The plain words (redis-errors.ts), not ioredis's "Connection is closed.": the cause first.
+          throw new UnreachableError(`${plainRedisError(lastEvent ?? error, endpoint.display)}; waited ${Math.round(waitMs / 1_000)} s`, 'check the host and port in --redis-url (REDIS_URL), and that redis-server runs');
         }
         onWait(attempt, error);
         await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000, Math.max(0, deadline - Date.now()))));

@@ -51,7 +51,7 @@ export interface RunningService {
 
 export interface ServiceHooks {
   logger?: Logger;
-  consistency?: (deps: { redisUrl: string; database: string; allowEviction?: boolean }) => ConsistencyEndpoint;
+  consistency?: (deps: { redisUrl: string; database: string; allowEviction?: boolean; batchQueue?: () => { queued: number; flushIntervalMs: number; oldestAcceptedAtMs: number | null } }) => ConsistencyEndpoint;
 }
 
 /** Queued records the batch path may hold before it answers 503; 200k rows is about 100 MB. */
@@ -86,7 +86,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     const database = describeDatabase(options.database, dataDir);
     // Opened here for its schema work and messages (and a UsageError exit 64), then handed over:
     // the batch path writes through a thread of its own, never on the one answering HTTP.
-    const schemaSink: Sink = await openSink(options.database, dataDir, logger);
+    const schemaSink: Sink = await openSink(options.database, dataDir, logger, { noMigrate: options.noMigrate === true });
     const sink = new WorkerSink(schemaSink.description, { database: options.database, dataDir });
     cleanups.unshift(() => sink.close());
     await schemaSink.close();
@@ -144,7 +144,8 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
       audit: new AuditLog(redis),
       chaos: noChaos(),
       counters: { fallbacks: 0, backpressured: 0, chaosErrors: 0, streamErrors: 0, lastErrorTime: undefined },
-      consistency: hooks.consistency?.({ redisUrl, database: database.location, allowEviction: options.allowEviction === true }),
+      // The check inside serve counts the records waiting in this queue as in flight.
+      consistency: hooks.consistency?.({ redisUrl, database: database.location, allowEviction: options.allowEviction === true, batchQueue: () => ({ queued: queue.length + queue.inWrite, flushIntervalMs: options.flushIntervalMs, oldestAcceptedAtMs: queue.oldestAcceptedAtMs ?? null }) }),
       state: 'starting',
     };
 
@@ -175,7 +176,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     context.state = 'ready';
     const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
     lock.describe(url);
-    logger.info('streamctl serve is ready', { url, redis: endpoint.display, database: database.kind === 'sqlite' ? database.location : 'postgres', ratio: ratio.current, routing: options.routing, consumers: consumers.size });
+    logger.info('streamctl serve is ready', { url, redis: endpoint.display, database: database.kind === 'sqlite' ? database.location : database.kind, ratio: ratio.current, routing: options.routing, consumers: consumers.size });
 
     let closing: Promise<{ unflushed: number }> | undefined;
     const close = () => {

@@ -71,6 +71,24 @@ export class TraditionalQueue {
     return this.queued + recordsIn(this.held.map((letter) => letter.upload));
   }
 
+  /** Records of the write in hand: off the queue, not yet known to be stored. */
+  get inWrite(): number {
+    return recordsIn(this.inFlight);
+  }
+
+  /**
+   * Server acceptance time (ms) of the oldest record not yet stored (queued, held, or in the
+   * write in hand); undefined when there is none. `check consistency` counts the queue as in
+   * flight only for a window that ends after it (checks/consistency/batch-queue.ts).
+   */
+  get oldestAcceptedAtMs(): number | undefined {
+    let oldest: number | undefined;
+    for (const upload of [this.inFlight[0], this.queue[0], this.held[0]?.upload]) {
+      if (upload) oldest = Math.min(oldest ?? Infinity, upload.source.acceptedAtMs);
+    }
+    return oldest;
+  }
+
   get full(): boolean {
     return this.length >= this.options.maxQueued;
   }

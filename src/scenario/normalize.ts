@@ -61,5 +61,6 @@ export function normalize(input: ScenarioInput, fallbackName: string): Plan {
     webhooks,
   };
   if (input.target !== undefined) plan.target = input.target;
+  if (input.allow_decrease === true) plan.allowDecrease = true;
   return plan;
 }

@@ -73,6 +73,8 @@ export const scenarioSchema = z.strictObject({
   thresholds: thresholdsSchema.optional(),
   limits: limitsSchema.optional(),
   on_breach: z.enum(['rollback', 'hold'], { error: 'expected rollback or hold' }).optional(),
+  /** Steps may lower the ratio (move traffic back) without asking; as `--allow-decrease`. */
+  allow_decrease: z.boolean({ error: 'expected true or false' }).optional(),
   webhooks: z.array(webhookSchema).optional(),
   steps: z.array(stepSchema).min(1, 'a scenario needs at least one step'),
 });

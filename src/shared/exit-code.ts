@@ -8,7 +8,7 @@ export const ExitCode = {
   CouldNotRun: 2,
   /** inconclusive or waiting: too little data, paused at a manual gate, lease held elsewhere */
   Inconclusive: 3,
-  /** usage or configuration error: bad flag, invalid scenario file */
+  /** usage or configuration error: bad flag, invalid scenario file, a step down not allowed (decrease.ts) */
   Usage: 64,
   /** interrupted by SIGINT */
   Interrupted: 130,

@@ -133,11 +133,11 @@ describe('streamctl cutover against the original service', () => {
     expect(events.filter((e) => e.type === 'warning' && String(e.message).includes('SKIPPED'))).toEqual([]);
     expect(events.filter((e) => e.type === 'step_started').map((e) => e.ratio)).toEqual([0.5, 1]);
     const last = events.at(-1)!;
-    expect(last).toMatchObject({ type: 'result', outcome: 'completed', exitCode: 0 });
+    expect(last).toMatchObject({ type: 'result', outcome: 'completed', exit_code: 0 });
     expect((last.steps as { label: string; verdict: string }[]).map((s) => [s.label, s.verdict])).toEqual([['consistency', 'passed'], ['0.5', 'passed'], ['1', 'passed']]);
 
     // The journal keeps the same gate record, so `status` and a resume see which document was read.
-    const journalGate = journalOf(dataDir, last.runId as string).find((e) => e.type === 'gate');
+    const journalGate = journalOf(dataDir, last.run_id as string).find((e) => e.type === 'gate');
     expect(journalGate).toMatchObject({ gate: 'consistency', result: 'consistent', summary: gate!.summary });
 
     expect(await ratioOf(svc)).toBe(1);
@@ -168,8 +168,8 @@ describe('streamctl cutover against the original service', () => {
     expect(events.find((e) => e.type === 'gate')).toMatchObject({ gate: 'consistency', result: 'consistent', summary: expect.stringContaining(ORIGINAL_DOCUMENT) });
     const breach = events.find((e) => e.type === 'decision' && e.action === 'breach');
     expect(breach).toMatchObject({ index: 1, check: 'error_rate' });
-    expect(events.find((e) => e.type === 'rollback')).toMatchObject({ verified: true, ratioAfter: 0 });
-    expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'rolled_back', exitCode: 1 });
+    expect(events.find((e) => e.type === 'rollback')).toMatchObject({ verified: true, ratio_after: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'rolled_back', exit_code: 1 });
     expect(await ratioOf(svc)).toBe(0);
     // The injected fault is what the load saw on the stream share: the seed's 500 JSON.
     expect(load.statuses['500']).toBeGreaterThan(0);
@@ -200,8 +200,8 @@ describe('streamctl cutover against the original service', () => {
     expect(gate!.summary).toContain(`${ORIGINAL_DOCUMENT}: consistency_ok false`);
     expect(gate!.summary).toContain('1 duplicate (device_sn, timestamp) group');
     expect(events.some((e) => e.type === 'ratio_set')).toBe(false);
-    expect(events.find((e) => e.type === 'rollback')).toMatchObject({ verified: true, ratioAfter: 0 });
-    expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'rolled_back', exitCode: 1 });
+    expect(events.find((e) => e.type === 'rollback')).toMatchObject({ verified: true, ratio_after: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'rolled_back', exit_code: 1 });
     expect(await ratioOf(svc)).toBe(0);
   });
 });

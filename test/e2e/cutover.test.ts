@@ -129,7 +129,7 @@ describe('streamctl cutover against a real serve under load', () => {
       expect(events.filter((e) => e.type === 'step_started').map((e) => e.ratio)).toEqual([0.3, 0.6, 1]);
       expect(events.filter((e) => e.type === 'sample').every((e) => (e.sample as { verdict: string }).verdict === 'ok')).toBe(true);
       expect(events.filter((e) => e.type === 'step_passed')).toHaveLength(4); // the consistency gate and the three ratios
-      expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'completed', exitCode: 0 });
+      expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'completed', exit_code: 0 });
       expect(await ratioOf(serveA)).toBe(1);
     } finally {
       report ??= await load.stop();
@@ -154,7 +154,8 @@ describe('streamctl cutover against a real serve under load', () => {
     try {
       await sleep(1_000);
       result = await runCli(
-        ['cutover', '--steps', '0.3,0.6,1.0', '--observe', '4s', '--interval', '1s', '--min-requests', '5', '--yes', '--target', serveA.url, '--data-dir', journalA],
+        // The ratio is 1 after the test before: stepping down to 0.3 is allowed explicitly (issue 11).
+        ['cutover', '--steps', '0.3,0.6,1.0', '--observe', '4s', '--interval', '1s', '--min-requests', '5', '--allow-decrease', '--yes', '--target', serveA.url, '--data-dir', journalA],
         { timeoutMs: 30_000 },
       );
     } finally {
@@ -165,8 +166,8 @@ describe('streamctl cutover against a real serve under load', () => {
     expect(await chaos).toBe(200);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(1);
-    // Which check, its value and threshold, and the step (step 1 is the consistency gate).
-    expect(output).toMatch(/breach at step 3 \(ratio 0\.6\), sample \d\/4: error_rate \d+(\.\d+)?% > 1%/);
+    // Which check, its value and threshold, and the step (the consistency gate before it is gate 1, not a step).
+    expect(output).toMatch(/breach at step 2 \(ratio 0\.6\), sample \d\/4: error_rate \d+(\.\d+)?% > 1%/);
     expect(output).toContain('ROLLED BACK');
     expect(await ratioOf(serveA)).toBe(0);
 
@@ -187,7 +188,7 @@ describe('the small commands against the same serve', () => {
     const target = ['--target', serveA.url];
     const set = await runCli(['ratio', 'set', '0.3', '--json', ...target], { timeoutMs: 10_000 });
     expect(set.code, set.stderr).toBe(0);
-    expect(JSON.parse(set.stdout)).toMatchObject({ requested: 0.3, readBack: 0.3, verified: true });
+    expect(JSON.parse(set.stdout)).toMatchObject({ requested: 0.3, read_back: 0.3, verified: true });
 
     const show = await runCli(['ratio', ...target], { timeoutMs: 10_000 });
     expect(show.code, show.stderr).toBe(0);
@@ -202,7 +203,7 @@ describe('the small commands against the same serve', () => {
 
     const rollback = await runCli(['rollback', '--json', '--reason', 'e2e', ...target], { timeoutMs: 15_000 });
     expect(rollback.code, rollback.stderr).toBe(0);
-    expect(JSON.parse(rollback.stdout)).toMatchObject({ verified: true, ratioAfter: 0, reason: 'e2e' });
+    expect(JSON.parse(rollback.stdout)).toMatchObject({ verified: true, ratio_after: 0, reason: 'e2e' });
     expect(await ratioOf(serveA)).toBe(0);
 
     const status = await runCli(['status', '--json', ...target, '--data-dir', journalA], { timeoutMs: 10_000 });
@@ -212,10 +213,10 @@ describe('the small commands against the same serve', () => {
     expect(doc.ratio).toEqual({ ok: true, value: 0 });
     expect(doc.streams.ok).toBe(true);
     const health = doc.streams.value.streams.find((s: { name: string }) => s.name === 'health_data_stream');
-    expect(health.backlog).toMatchObject({ pending: expect.any(Number), deadLetters: 0, trimmedUnconsumed: 0 });
+    expect(health.backlog).toMatchObject({ pending: expect.any(Number), dead_letters: 0, trimmed_unconsumed: 0 });
     // The latest run in the journal is the chaos cutover, and why it ended.
-    expect(doc.latestRun).toMatchObject({ scenario: 'cutover', outcome: 'rolled_back', exitCode: 1 });
-    expect(doc.latestRun.reason).toContain('error_rate');
+    expect(doc.latest_run).toMatchObject({ scenario: 'cutover', outcome: 'rolled_back', exit_code: 1 });
+    expect(doc.latest_run.reason).toContain('error_rate');
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { FakeService } from '../helpers/fake-service.js';
+import { FakeService, isMetricsRead } from '../helpers/fake-service.js';
 
 /**
  * Issue 18 with the built binary: a controller whose journal's disk fails mid-run still rolls
@@ -46,7 +46,7 @@ describe('the journal fails mid-run', () => {
     // name, a real write failure (EISDIR) that root cannot write through, unlike chmod 0500.
     service.onRequest = (method, path, s) => {
       // Called before the read is counted: 1 read so far (the baseline right after the ratio change).
-      if (method === 'GET' && path === '/api/stream_metrics' && s.metricsReads === 1) {
+      if (isMetricsRead(method, path) && s.metricsReads === 1) {
         const file = journalFile();
         renameSync(file, `${file}.before-fault`);
         mkdirSync(file);

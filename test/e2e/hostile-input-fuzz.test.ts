@@ -24,7 +24,7 @@ const POST_PATHS = [
   '/upload_health_data', '/upload_device_info', '/upload_common_event',
   '/api/stream_traffic_ratio', '/api/lease', '/api/dlq/replay', '/api/dlq/purge',
 ];
-const GET_PATHS = ['/api/stream_metrics', '/api/stream_stats', '/api/stream_health', '/api/stream_traffic_ratio', '/api/lease', '/api/audit', '/api/dlq', '/api/dlq/entry', '/api/consistency'];
+const GET_PATHS = ['/api/stream_metrics', '/api/stream_metrics/counters', '/api/stream_stats', '/api/stream_health', '/api/stream_traffic_ratio', '/api/lease', '/api/audit', '/api/dlq', '/api/dlq/entry', '/api/consistency'];
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined];
 
 function send(method: string, path: string, body: Buffer | undefined, contentType: string | undefined): Promise<{ status: number; text: string }> {

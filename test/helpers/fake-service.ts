@@ -9,13 +9,41 @@ export interface PathFigures {
   avg_response_time?: number;
 }
 
+/** streamctl serve's cumulative counters endpoint (format streamctl.counters/v1). */
+export const COUNTERS_PATH = '/api/stream_metrics/counters';
+
+/** Whether a request is one of the engine's metrics reads: the counters on serve, `/api/stream_metrics` on the original. */
+export function isMetricsRead(method: string, path: string): boolean {
+  return method === 'GET' && (path === COUNTERS_PATH || path === '/api/stream_metrics');
+}
+
 export interface MetricsContext {
   ratio: number;
   /** How many times metrics were read so far (1 on the first read). */
   reads: number;
 }
 
+/**
+ * The figures of one metrics read. On serve's `/api/stream_metrics` they are the window as it is;
+ * on the counters (serve) and on the original's cumulative metrics they are the traffic of the
+ * interval that read closes: added to the totals since start, so a reader differencing two reads
+ * gets exactly these figures back.
+ */
 export type MetricsScript = (ctx: MetricsContext) => { stream?: Partial<PathFigures>; traditional?: Partial<PathFigures> };
+
+/** Totals since the (fake) service started, per path: what cumulative reads report. */
+interface PathTotals {
+  requests: number;
+  errors: number;
+  sumMs: number;
+  /** upper bound in ms -> requests; Infinity is the overflow. */
+  buckets: Map<number, number>;
+  /** The latest interval's p95/p99: the original's cumulative percentile, as far as this double goes. */
+  p95: number;
+  p99: number;
+}
+
+const zeroTotals = (): PathTotals => ({ requests: 0, errors: 0, sumMs: 0, buckets: new Map(), p95: 0, p99: 0 });
 
 export interface RequestLog {
   method: string;
@@ -67,14 +95,20 @@ export class FakeService {
   readonly audit: Array<Record<string, unknown>> = [];
   readonly log: RequestLog[] = [];
   metricsReads = 0;
-  /** Metric field names answered as a bare `NaN`, in both paths (the original is Python). */
+  /** Metric field names answered as a bare `NaN`, in both paths (the original is Python); on the counters document too. */
   nanFields: string[] = [];
+  /** Cumulative totals since `startedAtMs` (the counters and the original's metrics). */
+  totals = { stream: zeroTotals(), traditional: zeroTotals() };
+  /** The instance the counters describe; a restart gives a new start time and zero totals. */
+  instanceId = 'fake-1';
+  startedAtMs = 0;
   private server: Server | undefined;
   url = '';
 
   constructor(readonly options: FakeServiceOptions = {}) {}
 
   async start(): Promise<this> {
+    this.startedAtMs = this.clockNow() - 1_000;
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -164,22 +198,95 @@ export class FakeService {
       }
       case 'GET /api/stream_metrics': {
         this.metricsReads++;
-        const text = JSON.stringify(this.metricsDoc(original));
-        // As Python's json.dumps writes a float nan: a bare NaN token, which JSON.parse refuses.
-        const withNaN = this.nanFields.reduce((t, field) => t.replace(new RegExp(`("${field}":)[^,}]+`, 'g'), '$1NaN'), text);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(withNaN) });
-        return res.end(withNaN);
+        return this.sendWithNaN(res, original ? this.cumulativeDoc() : this.metricsDoc(false));
       }
       case 'GET /api/stream_stats':
         return send(res, 200, this.statsDoc(original));
       default:
-        if (original) return send(res, 404, { error: 'not found' });
+        if (original) {
+          // The original's test hook: its metrics start again from zero (app.py).
+          if (method === 'POST' && url.pathname === '/__reset_metrics') return send(res, 200, { success: true, timestamp: this.resetMetrics() });
+          return send(res, 404, { error: 'not found' });
+        }
         return this.serveOnly(method, url, b, res);
     }
   }
 
+  /**
+   * Traffic that reaches the totals without a read (e.g. a burst of errors before a run): the
+   * next cumulative read includes it, a reader differencing from an earlier read sees it.
+   */
+  addTraffic(figures: { stream?: Partial<PathFigures>; traditional?: Partial<PathFigures> }): void {
+    this.accumulate(figures);
+  }
+
+  /** Totals back to zero (the original's POST /__reset_metrics, or a serve restart with `restart`). */
+  resetMetrics(restart = false): number {
+    this.totals = { stream: zeroTotals(), traditional: zeroTotals() };
+    if (restart) this.startedAtMs = this.clockNow();
+    return this.clockNow() / 1000;
+  }
+
+  private accumulate(figures: { stream?: Partial<PathFigures>; traditional?: Partial<PathFigures> }): void {
+    for (const name of ['stream', 'traditional'] as const) {
+      const p = figures[name];
+      const t = this.totals[name];
+      const requests = p?.requests ?? 0;
+      const p95 = p?.p95_response_time ?? 0;
+      const p99 = p?.p99_response_time ?? p95 * 1.5;
+      // Unrounded, so an interval's error rate reads back exactly as scripted (0.1 % of 500 is 0.5).
+      t.errors += (requests * (p?.error_rate ?? 0)) / 100;
+      t.requests += requests;
+      t.sumMs += requests * (p?.avg_response_time ?? p95 / 2);
+      if (p) {
+        t.p95 = p95;
+        t.p99 = p99;
+      }
+      // Buckets whose rank rule (ceil(q * n)) gives back exactly the scripted p95 and p99.
+      const at95 = Math.min(requests, Math.ceil(0.95 * requests));
+      const add = (upper: number, n: number) => n > 0 && t.buckets.set(upper, (t.buckets.get(upper) ?? 0) + n);
+      add(p95, at95);
+      add(Math.max(p95, p99), requests - at95);
+    }
+  }
+
+  private sendWithNaN(res: ServerResponse, doc: unknown): void {
+    const text = JSON.stringify(doc);
+    // As Python's json.dumps writes a float nan: a bare NaN token, which JSON.parse refuses.
+    const withNaN = this.nanFields.reduce((t, field) => t.replace(new RegExp(`("${field}":)[^,}\\]]+`, 'g'), '$1NaN'), text);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(withNaN) });
+    res.end(withNaN);
+  }
+
+  /** serve's counters: the scripted figures of this read added to the totals, one instance. */
+  private countersDoc() {
+    this.accumulate(this.metrics({ ratio: this.ratio, reads: this.metricsReads }));
+    const path = (t: PathTotals) => ({
+      requests: t.requests, errors: t.errors,
+      latency_ms: { buckets: [...t.buckets].sort((a, b) => a[0] - b[0]).map(([u, c]) => [u === Infinity ? '+Inf' : u, c]), sum_ms: t.sumMs, count: t.requests },
+    });
+    const now = this.clockNow();
+    return {
+      format: 'streamctl.counters/v1', timestamp: now / 1000,
+      instances: [{ id: this.instanceId, started_at_ms: this.startedAtMs, read_at_ms: now, paths: { stream: path(this.totals.stream), traditional: path(this.totals.traditional) } }],
+    };
+  }
+
+  /** The original's metrics: cumulative since start (or the last reset), its p95 the latest interval's. */
+  private cumulativeDoc() {
+    this.accumulate(this.metrics({ ratio: this.ratio, reads: this.metricsReads }));
+    const path = (t: PathTotals) => ({
+      requests: t.requests, qps: t.requests / 3600, avg_response_time: t.requests === 0 ? 0 : t.sumMs / t.requests,
+      p95_response_time: t.p95, error_rate: t.requests === 0 ? 0 : (t.errors / t.requests) * 100, errors: t.errors,
+    });
+    return { summary: { stream: path(this.totals.stream), traditional: path(this.totals.traditional) }, duration_seconds: 3600, timestamp: this.clockNow() / 1000 };
+  }
+
   private serveOnly(method: string, url: URL, b: Record<string, unknown>, res: ServerResponse): void {
     switch (`${method} ${url.pathname}`) {
+      case `GET ${COUNTERS_PATH}`:
+        this.metricsReads++;
+        return this.sendWithNaN(res, this.countersDoc());
       case 'POST /api/lease': {
         const holder = String(b.holder);
         const ttl = Number(b.ttl_ms ?? 60_000);

@@ -60,7 +60,8 @@ function duplicateIngestInner(table: string, start: string, end: string, p: Plac
 /** The same grouping twice: totals over all groups, and the largest few as samples. */
 export function summaryAndSamples(inner: Query, limit: number, p: Placeholder): { totals: Query; samples: Query } {
   return {
-    totals: { text: `SELECT COUNT(*) AS groups, COALESCE(SUM(n - 1), 0) AS surplus FROM (${inner.text}) AS d`, values: inner.values },
+    // Quoted: GROUPS is a reserved word in MySQL 8 (its sessions here run with ANSI_QUOTES).
+    totals: { text: `SELECT COUNT(*) AS "groups", COALESCE(SUM(n - 1), 0) AS surplus FROM (${inner.text}) AS d`, values: inner.values },
     samples: { text: `${inner.text} ORDER BY n DESC LIMIT ${p(inner.values.length + 1)}`, values: [...inner.values, limit] },
   };
 }

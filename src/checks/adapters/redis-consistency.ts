@@ -5,6 +5,7 @@ import { ledgerKey } from '../../shared/ledger-keys.js';
 import { trimmedCounterKey } from '../layout.js';
 import type { ConsistencyRedis, GroupInfo, PendingEntry, StreamEntry } from '../consistency/ports.js';
 import { ioredisEndpointOptions, parseRedisUrl } from '../../shared/redis-url.js';
+import { plainRedisError } from '../../shared/redis-errors.js';
 
 type RawEntry = [string, string[] | null];
 
@@ -133,7 +134,7 @@ export async function connectRedisConsistency(url: string): Promise<RedisConsist
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new UnreachableError(`cannot reach Redis at ${endpoint.display}: ${errorMessage(cause ?? error)}`, 'pass --redis-url (or REDIS_URL) of the Redis `streamctl serve` uses');
+    throw new UnreachableError(`cannot check: ${plainRedisError(cause ?? error, endpoint.display)}`, 'pass --redis-url (or REDIS_URL) of the Redis `streamctl serve` uses');
   }
   return new RedisConsistency(redis, endpoint.display, true);
 }

@@ -27,6 +27,10 @@ export abstract class SqlConsistency implements ConsistencyDatabase {
   /** Rows of streamctl_settings; undefined when the table does not exist. */
   protected abstract readSettings(): Promise<ReadonlyMap<string, string> | undefined>;
   abstract close(): Promise<void>;
+  /** The stored format as this engine's columns hold it; MySQL's DATETIME differs from the text of the others (shared/mysql-time.ts). */
+  protected adaptTime(time: StoredTime): StoredTime {
+    return time;
+  }
 
   /**
    * How this database stores times (shared/database-settings.ts): ISO 8601 UTC, or the
@@ -37,7 +41,7 @@ export abstract class SqlConsistency implements ConsistencyDatabase {
   private storedTime(): Promise<StoredTime> {
     this.time ??= this.readSettings().then((settings) => {
       try {
-        return storedTimeOf(settings);
+        return this.adaptTime(storedTimeOf(settings));
       } catch (error) {
         throw new SchemaError(`${errorMessage(error)} in ${this.description}`);
       }

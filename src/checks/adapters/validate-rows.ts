@@ -7,6 +7,8 @@ import type { StoredTime } from '../../shared/stored-time.js';
 import { LAYOUT } from '../layout.js';
 import type { StoredRow } from '../validate/classify.js';
 import type { SampleRowSource } from '../validate/run.js';
+import { isMysqlUrl } from '../../shared/mysql-session.js';
+import { openMysqlValidationRows } from './mysql-validate-rows.js';
 import { redactUrl } from '../../shared/redact.js';
 
 const TABLE = LAYOUT.health_data.table;
@@ -39,6 +41,7 @@ function timeOf(settings: ReadonlyMap<string, string> | undefined, description: 
 
 /** Validate's reads: the health rows of the run's test devices, through the (device_sn, timestamp) index. */
 export async function openValidationRows(location: string): Promise<ClosableRowSource> {
+  if (isMysqlUrl(location)) return openMysqlValidationRows(location);
   if (/^postgres(ql)?:\/\//.test(location)) {
     const pool = new pg.Pool({ connectionString: location, max: 1, connectionTimeoutMillis: 5_000 });
     pool.on('error', () => {});

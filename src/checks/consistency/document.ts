@@ -19,6 +19,11 @@ export interface ConsistencyDocument {
   sources: { database?: string; redis?: string; target?: string };
   paths: Record<Path, Record<Kind, { accepted: number; persisted: number }>> | null;
   streams: Record<string, { length: number | null; lag: number | null; pending: number; oldest_pending_idle_ms: number | null; dead_letters: number | null; trimmed: number | null }> | null;
+  /**
+   * serve's batch queue when it was read (batch-queue.ts): its records count as in flight on the
+   * batch path. null: no serve was asked; absent in documents of older versions.
+   */
+  batch_queue?: { queued: number; flush_interval_ms: number | null } | null;
   checks: CheckResult[];
   summary: Record<CheckStatus, number>;
   verdict: Verdict;
@@ -83,6 +88,7 @@ export function buildDocument(obs: Observations, context: DocumentContext): Cons
     sources: context.sources,
     paths,
     streams,
+    batch_queue: obs.batchQueue ? { queued: obs.batchQueue.queued, flush_interval_ms: obs.batchQueue.flushIntervalMs } : null,
     checks,
     summary: summarize(checks),
     verdict,

@@ -1,5 +1,6 @@
 import { KINDS, PATHS, type Kind, type Path } from '../layout.js';
 import type { CheckResult } from './check-result.js';
+import { queueReaches, queuedShares } from './batch-queue.js';
 import type { MinuteTally, Observations } from './observations.js';
 
 function plural(n: number, word: string): string {
@@ -14,17 +15,38 @@ function plural(n: number, word: string): string {
  * they accepted is unknown; a gap in the other minutes still fails, and otherwise the check is
  * inconclusive rather than ok.
  */
-export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Kind): CheckResult {
+/** Accepted minus persisted, in flight and dead-lettered of one path and kind, before serve's batch queue is counted. */
+function gapBeforeQueue(obs: Observations, path: Path, kind: Kind): { gap: number; unsettled: number; deadLettered: number } {
   const counts = obs.counts[path][kind];
   const stream = obs.streams[kind];
   const unsettled = path === 'stream_v2' ? stream.inWindow.pending.records + stream.inWindow.undelivered.records : 0;
   const deadLettered = path === 'stream_v2' ? stream.inWindow.deadLettered.records : stream.inWindow.batchDeadLettered?.records ?? 0;
   const holes = new Set(obs.ledgerHoles);
   const unledgered = counts.minutes.filter((m) => holes.has(m.minute)).reduce((sum, m) => sum + m.persisted + m.unsettled + m.deadLettered - m.accepted, 0);
-  const gap = counts.accepted - counts.persisted - unsettled - deadLettered + unledgered;
+  return { gap: counts.accepted - counts.persisted - unsettled - deadLettered + unledgered, unsettled, deadLettered };
+}
+
+/** Records of serve's batch queue counted in flight for the batch path of `kind` (batch-queue.ts). */
+function queuedInFlight(obs: Observations, path: Path, kind: Kind): number {
+  if (path !== 'optimized' || !obs.batchQueue || !queueReaches(obs.batchQueue, obs.window.endMs)) return 0;
+  const gaps = Object.fromEntries(KINDS.map((k) => [k, gapBeforeQueue(obs, 'optimized', k).gap])) as Record<Kind, number>;
+  return queuedShares(obs.batchQueue.queued, gaps)[kind];
+}
+
+export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Kind): CheckResult {
+  const counts = obs.counts[path][kind];
+  const stream = obs.streams[kind];
+  const holes = new Set(obs.ledgerHoles);
+  const before = gapBeforeQueue(obs, path, kind);
+  // Batch-path records waiting in serve's queue are accepted and not yet written: in flight.
+  const queued = queuedInFlight(obs, path, kind);
+  const unsettled = before.unsettled + queued;
+  const deadLettered = before.deadLettered;
+  const gap = before.gap - queued;
   const observed = {
     accepted: counts.accepted, persisted: counts.persisted, in_flight: unsettled, dead_lettered: deadLettered,
     missing: Math.max(0, gap), unexpected: Math.max(0, -gap), minutes_without_ledger: holes.size,
+    ...(path === 'optimized' && obs.batchQueue ? { batch_queue: queued } : {}),
   };
   const threshold = { missing: 0, unexpected: 0, minutes_without_ledger: 0 };
   const base = { id: 'accepted_vs_persisted', path, kind, observed, threshold };
@@ -54,7 +76,8 @@ export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Ki
       samples: obs.ledgerHoles.slice(0, obs.sampleLimit).map((minute) => ({ minute, ledger: 'absent' })),
     };
   }
-  return { ...base, status: 'ok', message: counts.accepted === 0 ? 'no records in the window' : `${plural(counts.accepted, 'record')} accepted, all persisted or accounted for` };
+  const waiting = queued > 0 ? ` (${plural(queued, 'record')} still in serve's batch queue, in flight)` : '';
+  return { ...base, status: 'ok', message: counts.accepted === 0 ? 'no records in the window' : `${plural(counts.accepted, 'record')} accepted, all persisted or accounted for${waiting}` };
 }
 
 /** Health readings must be unique per (device_sn, timestamp): spec §4's own test. */

@@ -1,6 +1,7 @@
 import type { EvictionFacts } from '../../shared/eviction-policy.js';
 import type { Kind, Path } from '../layout.js';
 import type { DuplicateSummary, GroupInfo } from './ports.js';
+import type { BatchQueueFacts } from './batch-queue.js';
 import type { SettledWindow } from './window.js';
 
 /** Everything read from Redis and the database for one window; the judge decides from this alone. */
@@ -23,6 +24,11 @@ export interface Observations {
   duplicateReadings: Record<Path, Record<Kind, DuplicateSummary>>;
   duplicateIngestIds: Record<Kind, DuplicateSummary>;
   streams: Record<Kind, StreamObservation>;
+  /**
+   * serve's batch queue (batch-queue.ts), its records counted as in flight on the batch path;
+   * null or absent when no serve was found to ask (a check run straight against Redis and a database).
+   */
+  batchQueue?: BatchQueueFacts | null;
   sampleLimit: number;
 }
 

@@ -3,16 +3,23 @@ import { buildDocument, couldNotCheckDocument, type ConsistencyDocument } from '
 import { gatherCounts } from './gather-counts.js';
 import { DEFAULT_SCAN_LIMITS, gatherStream, type ScanLimits, type StreamGathering } from './gather-streams.js';
 import type { Observations } from './observations.js';
+import type { BatchQueueFacts } from './batch-queue.js';
 import { StreamctlError } from '../../shared/errors.js';
 import { ExitCode } from '../../shared/exit-code.js';
 import { SchemaError, type ConsistencyDatabase, type ConsistencyRedis } from './ports.js';
 import { settleWindow, type SettledWindow } from './window.js';
+import { isRedisClientError, plainRedisError } from '../../shared/redis-errors.js';
 
 export interface ConsistencyDeps {
   redis: ConsistencyRedis;
   database: ConsistencyDatabase;
   /** Fallback clock when Redis's TIME cannot be read; tests pass a fixed one. */
   now?: () => number;
+  /**
+   * serve's batch queue (batch-queue.ts), read before and after the database reads; null when
+   * there is no serve to ask. Absent: not counted (a check straight against Redis and a database).
+   */
+  batchQueue?: () => Promise<BatchQueueFacts | null>;
 }
 
 export interface ConsistencyOptions {
@@ -60,9 +67,14 @@ export async function runConsistencyCheck(deps: ConsistencyDeps, options: Consis
     }
     window = settleWindow(atMs, options.windowMs ?? 3_600_000, options.graceMs ?? 120_000);
     await deps.database.verifySchema(KINDS.map((k) => LAYOUT[k]));
+    const queueBefore = (await deps.batchQueue?.()) ?? null;
     const streams = {} as Record<Kind, StreamGathering>;
     for (const kind of KINDS) streams[kind] = await gatherStream(deps.redis, deps.database, LAYOUT[kind], window, limits);
     const countPart = await gatherCounts(deps.redis, deps.database, window, streams, limits.sampleLimit);
+    // The larger of two readings around the row counts: a flush in between moves records from
+    // the queue to the table, and must not make them look neither queued nor stored.
+    const queueAfter = queueBefore ? (await deps.batchQueue?.()) ?? null : null;
+    const batchQueue = queueBefore ? { ...(queueAfter ?? queueBefore), queued: Math.max(queueBefore.queued, queueAfter?.queued ?? 0) } : null;
     // Read last: an eviction during the reads above still shows in evicted_keys.
     const eviction = { ...(await deps.redis.eviction()), allowed: options.allowEviction ?? false };
     const observations: Observations = {
@@ -71,12 +83,14 @@ export async function runConsistencyCheck(deps: ConsistencyDeps, options: Consis
       ...countPart,
       eviction,
       streams: Object.fromEntries(KINDS.map((k) => [k, streams[k].observation])) as Observations['streams'],
+      batchQueue,
       sampleLimit: limits.sampleLimit,
     };
     return buildDocument(observations, { strict, sources, nowMs: now() });
   } catch (error) {
     if (error instanceof StreamctlError && error.exitCode === ExitCode.Usage) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    // ioredis's own words ("Connection is closed.") become plain ones naming the Redis.
+    const message = isRedisClientError(error) ? plainRedisError(error, deps.redis.description) : error instanceof Error ? error.message : String(error);
     const hint = error instanceof SchemaError
       ? 'is this the database of `streamctl serve`? Start serve once against it to create the tables'
       : 'check that Redis and the database are reachable, then run the check again';

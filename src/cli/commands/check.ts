@@ -6,6 +6,7 @@ import { StreamctlError, UsageError, errorMessage } from '../../shared/errors.js
 import { ALLOW_EVICTION_FLAG, decideEviction } from '../../shared/eviction-policy.js';
 import { chooseConsistencyRedis, readEmbeddedRedisTraces } from '../control/consistency-redis.js';
 import { ExitCode } from '../exit-codes.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 interface ConsistencyFlags {
   window: string;
@@ -26,6 +27,10 @@ const EXAMPLE = `
 Judges the settled window [at - grace - window, at - grace) on the server's clock: rows per path
 and kind, accepted (ledger) vs persisted, missing and duplicated records by name, duplicate
 (device_sn, timestamp) readings, stream length, lag, pending, dead letters, trimmed entries.
+
+Records waiting in serve's batch queue count as in flight (serve is --target, or the one holding
+--data-dir). A --grace shorter than serve's flush interval is refused (exit 64): a record accepted
+just before the window's end may still be in the queue. The report names the minutes judged.
 
 Exit codes: 0 consistent, 1 inconsistent (lost or duplicated data), 2 could not check
 (Redis or database unreachable, table missing), 3 inconclusive (work older than the grace
@@ -59,7 +64,7 @@ async function consistencyAction(flags: ConsistencyFlags): Promise<void> {
     const { couldNotCheckDocument } = await import('../../checks/consistency/document.js');
     const hint = error instanceof StreamctlError ? error.hint : undefined;
     const doc = couldNotCheckDocument({ message: errorMessage(error), ...(hint ? { hint } : {}) }, { strict: flags.strict ?? false, sources: {}, nowMs: Date.now() });
-    process.stdout.write(JSON.stringify(doc) + '\n');
+    process.stdout.write(jsonDocument(doc) + '\n');
     throw error;
   }
 }
@@ -79,6 +84,14 @@ async function runConsistency(flags: ConsistencyFlags): Promise<void> {
   };
   const localDb = join(flags.dataDir, 'streamctl.db');
   const database = flags.database ?? (flags.target ? undefined : existsSync(localDb) ? localDb : undefined);
+  // serve's batch queue: its flush interval bounds the grace, its records are in flight. Asked of
+  // --target, else of the data dir's own serve when its database is the one judged.
+  const { serveUrlOf } = await import('../control/serve-url.js');
+  const { readServeBatchQueue } = await import('../../checks/adapters/serve-batch-queue.js');
+  const { assertGraceCoversFlush } = await import('../../checks/consistency/batch-queue.js');
+  const serve = flags.target ?? (flags.database === undefined ? serveUrlOf(flags.dataDir) : undefined);
+  const queue = serve ? await readServeBatchQueue(serve, flags.token) : null;
+  if (serve && queue) assertGraceCoversFlush(options.graceMs, queue.flushIntervalMs, serve, flags.grace);
   let doc;
   if (database) {
     const redisUrl = chooseConsistencyRedis(flags.redisUrl, readEmbeddedRedisTraces(flags.dataDir));
@@ -92,7 +105,8 @@ async function runConsistency(flags: ConsistencyFlags): Promise<void> {
         const eviction = decideEviction(await redis.eviction(), flags.allowEviction ?? false, redis.description);
         if (eviction.action === 'refuse') throw new UsageError(eviction.message, eviction.hint);
         if (eviction.action === 'warn') process.stderr.write(`streamctl: WARNING: ${eviction.warning}\n`);
-        doc = await runConsistencyCheck({ redis, database: db }, { ...options, allowEviction: flags.allowEviction ?? false });
+        const batchQueue = serve && queue ? { batchQueue: () => readServeBatchQueue(serve, flags.token) } : {};
+        doc = await runConsistencyCheck({ redis, database: db, ...batchQueue }, { ...options, allowEviction: flags.allowEviction ?? false });
       } finally {
         await redis.close();
       }
@@ -105,7 +119,7 @@ async function runConsistency(flags: ConsistencyFlags): Promise<void> {
   } else {
     throw new UsageError('nothing to check: no database and no target', `pass --database PATH|postgres://... with --redis-url, or --target URL of streamctl serve (no ${localDb} here)`);
   }
-  process.stdout.write(flags.json ? JSON.stringify(doc) + '\n' : renderConsistencyReport(doc, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+  process.stdout.write(flags.json ? jsonDocument(doc) + '\n' : renderConsistencyReport(doc, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
   process.exitCode = doc.exit_code;
 }
 
@@ -117,7 +131,7 @@ export function defineCheck(program: Command): void {
     .option('--window <duration>', 'length of the judged window (whole minutes)', '1h')
     .option('--grace <duration>', 'work younger than this is not judged yet', '2m')
     .option('--at <time>', 'judge the window ending grace before this RFC 3339 time (default: now on the Redis clock)')
-    .addOption(new Option('--database <path|url>', 'SQLite file or postgres:// URL of streamctl serve').env('DATABASE_URL'))
+    .addOption(new Option('--database <path|url>', 'SQLite file, postgres:// or mysql:// (mariadb://) URL of streamctl serve').env('DATABASE_URL'))
     .addOption(new Option('--redis-url <url>', 'Redis holding the streams and the acceptance ledger').env('REDIS_URL'))
     .addOption(new Option('--target <url>', 'streamctl serve to run the check in (GET /api/consistency), when no database is given').env('STREAMCTL_TARGET'))
     .addOption(new Option('--token <token>', 'admin bearer token for --target').env('STREAMCTL_TOKEN'))

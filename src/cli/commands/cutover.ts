@@ -24,6 +24,7 @@ interface CutoverOptions extends ConnectionFlags {
   yes?: boolean;
   json?: boolean;
   resume?: string;
+  allowDecrease?: boolean;
 }
 
 const EXAMPLE = `
@@ -34,10 +35,14 @@ Example:
 
   $ streamctl cutover --dry-run                  # print the plan and its duration only
   $ streamctl cutover --resume cutover-20250101T120000Z-1a2b   # continue an interrupted run
+  (a resume re-enters the last ratio that passed first when the ratio is no longer there,
+  so no move is bigger than a planned step; --dry-run --resume shows what it will do)
+  $ streamctl cutover --steps 0.5,0 --allow-decrease --yes      # moving traffic back is asked
+  for on a terminal, and refused without one (exit 64) unless --allow-decrease
 
 Exit codes: 0 completed, 1 breach (rolled back / held), 2 could not run or rollback not
-verified, 3 inconclusive / not healthy / lease held elsewhere, 64 bad flag, 130 Ctrl-C
-(starting ratio restored).`;
+verified, 3 inconclusive / not healthy / lease held elsewhere, 64 bad flag or a step down
+refused, 130 Ctrl-C (starting ratio restored).`;
 
 export function defineCutover(program: Command): void {
   const command = program
@@ -48,7 +53,7 @@ export function defineCutover(program: Command): void {
     .option('--interval <duration>', 'time between samples', '60s')
     .option('--max-error-rate <percent>', 'stream error rate ceiling, percent', '1')
     .option('--max-p95 <ms>', 'stream p95 ceiling in milliseconds (off by default)')
-    .option('--max-p95-ratio <x>', 'stream p95 at most x times traditional p95 in the same window (off by default)')
+    .option('--max-p95-ratio <x>', 'stream p95 at most x times traditional p95 in the same interval (off by default)')
     .option('--min-requests <n>', 'stream requests a sample needs; fewer is inconclusive', '20')
     .option('--failure-limit <n>', 'failed samples tolerated per step (0: the first breach rolls back)', '0')
     .option('--inconclusive-limit <n>', 'inconclusive samples tolerated per step', '1')
@@ -58,6 +63,7 @@ export function defineCutover(program: Command): void {
     .option('--skip-consistency', 'skip only the consistency gate before the first step')
     .option('--dry-run', 'print the plan and exit')
     .option('--yes', 'do not ask for confirmation on a terminal')
+    .option('--allow-decrease', 'let steps lower the ratio (move traffic back) without asking; without a terminal such a plan is refused (exit 64) unless given')
     .option('--json', 'JSON lines of events on stdout, nothing else')
     .option('--resume <run-id>', 'continue a crashed or interrupted run from its journal');
   addConnectionOptions(command);
@@ -87,7 +93,7 @@ export function defineCutover(program: Command): void {
     process.exitCode = await executeRun({
       plan, ...(options.resume ? { resume: options.resume } : {}),
       conn: options, targetChosen: targetChosen(cmd),
-      json: options.json === true, yes: options.yes === true, dryRun: options.dryRun === true,
+      json: options.json === true, yes: options.yes === true, dryRun: options.dryRun === true, allowDecrease: options.allowDecrease === true,
       resumeCommand: (runId) => `streamctl cutover --resume ${runId}`,
       io: processIo(),
     });

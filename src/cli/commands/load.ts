@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
 import { onInterrupt } from '../interrupts.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 interface LoadFlags {
   target?: string;
@@ -64,7 +65,7 @@ async function loadAction(flags: LoadFlags): Promise<void> {
       ...(tty ? { onProgress: (p) => process.stderr.write(`\r${renderLoadProgress(p)}\x1b[K`) } : {}),
     }, abort.signal);
     if (tty) process.stderr.write('\n');
-    process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : renderLoadReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+    process.stdout.write(flags.json ? jsonDocument(report) + '\n' : renderLoadReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     process.exitCode = abort.signal.aborted ? 130 : report.exit_code;
   } finally {
     stopListening();

@@ -7,6 +7,7 @@ interface RunOptions extends ConnectionFlags {
   yes?: boolean;
   json?: boolean;
   resume?: string;
+  allowDecrease?: boolean;
 }
 
 const EXAMPLE = `
@@ -24,6 +25,7 @@ Scenario format (YAML; every error names its field, e.g. steps[2].observe, and e
   thresholds: { max_error_rate: 1, max_p95_ms: 500, max_p95_ratio: 2, min_requests: 20 }
   limits: { failure_limit: 0, inconclusive_limit: 1, consecutive_error_limit: 2 }
   on_breach: rollback                # or hold
+  allow_decrease: false              # true: steps may lower the ratio without asking (else asked on a terminal, refused without one, exit 64)
   webhooks: [{ url: https://hooks.example/x, events: [start, step, breach, rollback, done], timeout: 5s, retries: 2 }]
   steps:
     - check: consistency
@@ -37,6 +39,9 @@ Scenario format (YAML; every error names its field, e.g. steps[2].observe, and e
       # its accepted rate, p95 and errors go to the journal. duration >= the step's observe.
       load: { rate: 200, duration: 10m, devices: 1000, connections: 32, endpoint: /upload_health_data }
 
+A manual gate on a terminal says "paused at gate N: <message>. Enter to continue, Ctrl-C to
+abort"; \`streamctl status\` elsewhere shows the run paused meanwhile.
+
 Exit codes: as for cutover; 3 also when paused at a manual gate.`;
 
 export function defineRun(program: Command): void {
@@ -46,6 +51,7 @@ export function defineRun(program: Command): void {
     .argument('[scenario]', 'scenario file (not needed with --resume)')
     .option('--dry-run', 'print the plan and exit')
     .option('--yes', 'do not ask for confirmation on a terminal')
+    .option('--allow-decrease', 'let steps lower the ratio (move traffic back) without asking (as allow_decrease: true)')
     .option('--json', 'JSON lines of events on stdout, nothing else')
     .option('--resume <run-id>', 'continue a paused, crashed or interrupted run');
   addConnectionOptions(command);
@@ -60,7 +66,7 @@ export function defineRun(program: Command): void {
     process.exitCode = await executeRun({
       plan, ...(options.resume ? { resume: options.resume } : {}),
       conn: options, targetChosen: targetChosen(cmd),
-      json: options.json === true, yes: options.yes === true, dryRun: options.dryRun === true,
+      json: options.json === true, yes: options.yes === true, dryRun: options.dryRun === true, allowDecrease: options.allowDecrease === true,
       resumeCommand: (runId) => `streamctl run ${file ?? ''} --resume ${runId}`.replace('  ', ' '),
       io: processIo(),
     });

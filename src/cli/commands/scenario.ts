@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { processIo } from '../control/io.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 const EXAMPLE = `
 Example:
@@ -27,11 +28,11 @@ export function defineScenario(program: Command): void {
       const { formatDuration } = await import('../../shared/durations.js');
       try {
         const plan = await loadScenario(file);
-        if (options.json) io.out(JSON.stringify({ file, valid: true, steps: plan.steps.length, totalMs: planDurationMs(plan) }));
+        if (options.json) io.out(jsonDocument({ file, valid: true, steps: plan.steps.length, totalMs: planDurationMs(plan) }));
         else io.out(`${file}: valid (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}, ${formatDuration(planDurationMs(plan))} of observation)`);
       } catch (error) {
         if (options.json && error instanceof ScenarioError) {
-          io.out(JSON.stringify({ file, valid: false, issues: error.issues }));
+          io.out(jsonDocument({ file, valid: false, issues: error.issues }));
           process.exitCode = error.exitCode;
           return;
         }
@@ -53,6 +54,6 @@ export function defineScenario(program: Command): void {
       const { redactPlan } = await import('../../control/plan-redaction.js');
       // Shown redacted, as in the journal: webhook header values, URL credentials and query values.
       const plan = redactPlan(await loadScenario(file));
-      io.out(options.json ? JSON.stringify({ file, plan, totalMs: planDurationMs(plan) }) : renderPlan(plan, plan.target));
+      io.out(options.json ? jsonDocument({ file, plan, totalMs: planDurationMs(plan) }) : renderPlan(plan, plan.target));
     });
 }

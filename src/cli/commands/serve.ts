@@ -44,6 +44,7 @@ interface ServeFlags {
   shutdownTimeout: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   allowEviction: boolean;
+  migrate: boolean;
 }
 
 export function defineServe(program: Command): void {
@@ -53,7 +54,7 @@ export function defineServe(program: Command): void {
     .addOption(new Option('--port <port>', 'HTTP port').default(5225).argParser(integerOption(0, 65_535)))
     .addOption(new Option('--host <address>', 'address to bind; non-loopback needs --admin-token or --insecure').default('127.0.0.1'))
     .addOption(new Option('--redis-url <url>', 'use this Redis instead of starting an embedded redis-server').env('REDIS_URL'))
-    .addOption(new Option('--database <path|url>', 'SQLite file or postgres:// URL (default <data-dir>/streamctl.db)').env('DATABASE_URL'))
+    .addOption(new Option('--database <path|url>', 'SQLite file, postgres:// or mysql:// (mariadb://) URL (default <data-dir>/streamctl.db)').env('DATABASE_URL'))
     .addOption(new Option('--data-dir <dir>', 'where the embedded Redis and SQLite live').default('.streamctl'))
     .addOption(new Option('--ratio <r>', 'set the shared traffic ratio at start (default: keep the stored one, 0.1 on first start)').argParser(ratioOption))
     .addOption(new Option('--routing <mode>', 'legacy endpoint routing: random per request, or sticky per device').default('random').argParser(choiceOption(['random', 'device'] as const)))
@@ -71,6 +72,7 @@ export function defineServe(program: Command): void {
     .addOption(new Option('--enable-chaos', 'add POST /api/chaos for rollback rehearsals').default(false))
     .addOption(new Option('--shutdown-timeout <duration>', 'longest graceful drain on SIGTERM').default(15_000, '15s').argParser(durationOption))
     .addOption(new Option('--log-level <level>', 'debug, info, warn or error').default('info').argParser(choiceOption(['debug', 'info', 'warn', 'error'] as const)))
+    .addOption(new Option('--no-migrate', 'never change the database schema: refuse to start, listing what is missing, instead of adding it'))
     .addOption(new Option('--allow-eviction', "run on a Redis whose maxmemory-policy is not noeviction (accepted uploads and the ledger may vanish)").default(false))
     .addHelpText('after', EXAMPLE)
     .action(async (flags: ServeFlags) => {
@@ -106,7 +108,7 @@ export function defineServe(program: Command): void {
             batchSize: flags.batchSize, flushIntervalMs: flags.flushInterval, claimIdleMs: flags.claimIdle,
             maxDeliveries: flags.maxDeliveries, maxBacklog: flags.maxBacklog, metricsWindowMs: flags.metricsWindow, maxBodyBytes: flags.maxBody,
             adminToken: flags.adminToken, insecure: flags.insecure, enableChaos: flags.enableChaos,
-            shutdownTimeoutMs: flags.shutdownTimeout, logLevel: flags.logLevel, allowEviction: flags.allowEviction,
+            shutdownTimeoutMs: flags.shutdownTimeout, logLevel: flags.logLevel, allowEviction: flags.allowEviction, noMigrate: flags.migrate === false,
           },
           { consistency: consistencyEndpoint },
         );

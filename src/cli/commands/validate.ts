@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
 import { onInterrupt } from '../interrupts.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 interface ValidateFlags {
   target?: string;
@@ -79,7 +80,7 @@ async function validateAction(flags: ValidateFlags): Promise<void> {
       ...(progress ? { onProgress: (p: { sent: number; total: number; phase: string }) => process.stderr.write(`\r${p.phase} ${p.sent}/${p.total}   `) } : {}),
     }, abort.signal);
     if (progress) process.stderr.write('\n');
-    process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : renderValidationReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+    process.stdout.write(flags.json ? jsonDocument(report) + '\n' : renderValidationReport(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     process.exitCode = abort.signal.aborted ? 130 : report.exit_code;
   } finally {
     stopListening();
@@ -98,7 +99,7 @@ export function defineValidate(program: Command): void {
     .option('--duration <duration>', 'how long to send', '1m')
     .option('--concurrency <n>', 'samples in flight at most', '10')
     .option('--allow-writes', 'required: validate writes test records into the database through both paths')
-    .addOption(new Option('--database <path|url>', 'SQLite file or postgres:// URL the service writes').env('DATABASE_URL'))
+    .addOption(new Option('--database <path|url>', 'SQLite file, postgres:// or mysql:// (mariadb://) URL the service writes').env('DATABASE_URL'))
     .option('--data-dir <dir>', 'serve data directory, to find its SQLite file', '.streamctl')
     .option('--tolerance <x>', 'relative tolerance for float fields', '1e-6')
     .option('--max-samples <n>', 'non-matching samples to show', '5')

@@ -8,6 +8,7 @@ import { renderPurge, renderReplay } from '../render/dlq-result.js';
 import { clientFor, type ConnectionFlags } from './connection.js';
 import { styleFor, type Io } from './io.js';
 import { confirm } from './prompts.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 export interface DlqFlags extends ConnectionFlags {
   json?: boolean;
@@ -92,10 +93,10 @@ export async function dlqListAction(flags: DlqListFlags, io: Io): Promise<number
   return withClient(flags, async (dlq) => {
     if (!flags.stream) {
       const doc = await dlq.overview();
-      io.out(flags.json ? JSON.stringify(doc) : renderDlqOverview(doc, style));
+      io.out(flags.json ? jsonDocument(doc) : renderDlqOverview(doc, style));
     } else {
       const page = await dlq.page(flags.stream, flags.count, flags.after);
-      io.out(flags.json ? JSON.stringify(page) : renderDlqPage(page, style));
+      io.out(flags.json ? jsonDocument(page) : renderDlqPage(page, style));
     }
     return ExitCode.Ok;
   });
@@ -105,7 +106,7 @@ export async function dlqShowAction(stream: string, id: string, flags: DlqFlags,
   checkIds([id]);
   return withClient(flags, async (dlq) => {
     const entry = await dlq.entry(stream, id);
-    io.out(flags.json ? JSON.stringify(entry) : renderDlqEntry(entry, styleFor(io, io.stdoutTTY)));
+    io.out(flags.json ? jsonDocument(entry) : renderDlqEntry(entry, styleFor(io, io.stdoutTTY)));
     return ExitCode.Ok;
   });
 }
@@ -122,7 +123,7 @@ export async function dlqReplayAction(stream: string, ids: string[], flags: DlqR
     if ('all' in chosen) {
       const { dead_letters: count } = await dlq.page(stream, 1);
       if (count === 0) {
-        io.out(flags.json ? JSON.stringify({ stream, replayed: 0, failed: [], requeued: [] }) : 'nothing to replay');
+        io.out(flags.json ? jsonDocument({ stream, replayed: 0, failed: [], requeued: [] }) : 'nothing to replay');
         return ExitCode.Ok;
       }
       const question = `Replay all ${count} dead letter(s) of ${stream}${patch ? ` with the patch ${JSON.stringify(patch)}` : ''}?`;
@@ -132,7 +133,7 @@ export async function dlqReplayAction(stream: string, ids: string[], flags: DlqR
       }
     }
     const reply = await dlq.replay({ stream, ...chosen, ...(patch ? { patch } : {}), ...(payload !== undefined ? { payload } : {}), reason: flags.reason ?? 'streamctl dlq replay' }, timeoutMs);
-    if (flags.json) io.out(JSON.stringify(reply));
+    if (flags.json) io.out(jsonDocument(reply));
     else (reply.failed.length > 0 ? io.err : io.out)(renderReplay(reply, styleFor(io, reply.failed.length > 0 ? io.stderrTTY : io.stdoutTTY)));
     return reply.failed.length > 0 ? ExitCode.CheckFailed : ExitCode.Ok;
   });
@@ -148,7 +149,7 @@ export async function dlqPurgeAction(stream: string, ids: string[], flags: DlqPu
     if ('all' in chosen) {
       const { dead_letters: count } = await dlq.page(stream, 1);
       if (count === 0) {
-        io.out(flags.json ? JSON.stringify({ stream, purged: 0, dead_letters: 0 }) : `${stream}:dlq has no dead letters: nothing to purge`);
+        io.out(flags.json ? jsonDocument({ stream, purged: 0, dead_letters: 0 }) : `${stream}:dlq has no dead letters: nothing to purge`);
         return ExitCode.Ok;
       }
       question = `Delete all ${count} dead letter(s) of ${stream} for good?`;
@@ -160,7 +161,7 @@ export async function dlqPurgeAction(stream: string, ids: string[], flags: DlqPu
       return ExitCode.Interrupted;
     }
     const reply = await dlq.purge({ stream, ...chosen, reason: flags.reason }, timeoutMs);
-    io.out(flags.json ? JSON.stringify(reply) : renderPurge(reply, styleFor(io, io.stdoutTTY)));
+    io.out(flags.json ? jsonDocument(reply) : renderPurge(reply, styleFor(io, io.stdoutTTY)));
     return ExitCode.Ok;
   });
 }

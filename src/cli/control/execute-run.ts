@@ -8,7 +8,7 @@ import { systemClock } from '../../adapters/system-clock.js';
 import { WebhookNotifier } from '../../adapters/webhook-notifier.js';
 import { assertRunnable, runCutover, type RunResult } from '../../control/controller.js';
 import { planDurationMs, type Plan } from '../../control/plan.js';
-import { redactPlan, webhooksForResume } from '../../control/plan-redaction.js';
+import { webhooksForResume } from '../../control/plan-redaction.js';
 import type { RunEvent, RunRecord } from '../../control/records.js';
 import { foldRecords } from '../../control/state.js';
 import { summariseSteps } from '../../control/step-summary.js';
@@ -16,17 +16,20 @@ import type { Clock } from '../../ports/clock.js';
 import { formatDuration, MAX_REQUEST_TIMEOUT, parseDuration } from '../../shared/durations.js';
 import { UsageError } from '../../shared/errors.js';
 import { ExitCode } from '../../shared/exit-code.js';
-import { renderPlan } from '../render/plan-view.js';
 import { eventLine } from '../render/run-events.js';
 import { runResultText } from '../render/run-result.js';
 import { stepLines, stepTable } from '../render/step-table.js';
 import { clientFor, type ConnectionFlags } from './connection.js';
 import { styleFor, type Io } from './io.js';
-import { confirm, ttyManualGate } from './prompts.js';
+import { confirm, ttyDecreaseApproval, ttyManualGate } from './prompts.js';
+import { dryRun } from './dry-run.js';
+import { previewResume } from './resume-preview.js';
+import { resumeSummary, type ResumePreview } from '../render/resume-view.js';
 import { newRunId } from './run-id.js';
 import { RunView } from './run-view.js';
 import { onInterrupt, type InterruptSignal } from '../interrupts.js';
 import { onOutputClosed } from '../output-streams.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 export interface ExecuteRunInput {
   /** The plan to run; ignored with `resume` (the journal's plan is used). */
@@ -38,6 +41,8 @@ export interface ExecuteRunInput {
   json: boolean;
   yes: boolean;
   dryRun: boolean;
+  /** `--allow-decrease`: steps may lower the ratio without asking (the scenario's `allow_decrease` also allows it). */
+  allowDecrease?: boolean;
   /** How to continue this run, e.g. `streamctl run x.yaml --resume <id>`. */
   resumeCommand: (runId: string) => string;
   io: Io;
@@ -79,12 +84,20 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
   const { hooks: webhooks, missing } = input.resume ? webhooksForResume(plan.webhooks, input.plan?.webhooks) : { hooks: plan.webhooks, missing: [] };
   const tty = io.stderrTTY && !input.json;
   const style = styleFor(io, tty);
+  if (input.allowDecrease === true) plan = { ...plan, allowDecrease: true };
+  // A run asks (moving traffic back, a manual gate) only where a human reads and answers.
+  const interactive = io.stdinTTY && io.stderrTTY && !input.json;
   if (input.dryRun) {
-    // Printed plans are redacted as the journal is: header values, URL credentials and query values.
-    const shown = redactPlan(plan);
-    if (input.json) io.out(JSON.stringify({ type: 'plan', target, plan: shown, totalMs: planDurationMs(plan) }));
-    else io.out(`${renderPlan(shown, target)}\n(dry run: nothing was changed)`);
-    return ExitCode.Ok;
+    let resume: ResumePreview | null = null;
+    if (input.resume) {
+      const reader = clientFor(conn, target);
+      try {
+        resume = await previewResume(input.resume, foldRecords(earlier)!, earlier, reader);
+      } finally {
+        await reader.close();
+      }
+    }
+    return dryRun({ plan, target, json: input.json, interactive, resume, io });
   }
   parseDuration(conn.timeout, '--timeout', MAX_REQUEST_TIMEOUT);
   for (const url of missing) {
@@ -92,7 +105,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
   }
 
   const client = clientFor(conn, target);
-  const view = new RunView(io, input.json ? 'json' : tty ? 'tty' : 'plain', style);
+  // The elapsed time counts from the run's first record, also across a resume.
+  const startedAtMs = earlier[0] ? Date.parse(earlier[0].at) : undefined;
+  const view = new RunView(io, input.json ? 'json' : tty ? 'tty' : 'plain', style, { plan, ...(startedAtMs !== undefined ? { startedAtMs } : {}) });
   const aborter = new AbortController();
   const signal = input.signal ?? aborter.signal;
   let interrupts = 0;
@@ -114,9 +129,13 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     // A step's `load:` goes to the same service the run drives (its ingest endpoints).
     const loadRunner = new HttpLoadRunner({ target, ...(conn.token ? { token: conn.token } : {}) });
     assertRunnable(plan, { loadRunner });
-    if (!input.yes && !input.json && io.stdinTTY && io.stderrTTY) {
+    if (!input.yes && interactive) {
       const ratios = plan.steps.flatMap((s) => (s.kind === 'ratio' ? [String(s.ratio)] : []));
-      const question = `${input.resume ? `Resume ${input.resume}` : `Start "${plan.name}"`} against ${target}: ratio ${ratios.join(' -> ')} over ${formatDuration(planDurationMs(plan))}?`;
+      // A resume shows what it will really do from the ratio as it is now (issue 11: it showed the whole plan, then jumped).
+      const preview = input.resume ? await previewResume(input.resume, foldRecords(earlier)!, earlier, client) : null;
+      const question = input.resume
+        ? `Resume ${input.resume} against ${target}: ${preview ? resumeSummary(preview) : 'it carries out the ending it had decided'}?`
+        : `Start "${plan.name}" against ${target}: ratio ${ratios.join(' -> ')} over ${formatDuration(planDurationMs(plan))}?`;
       if (!(await confirm(question))) {
         io.err('cancelled: nothing was changed');
         return ExitCode.Inconclusive;
@@ -155,6 +174,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
       view.onEvent(event);
     };
     const manualGate = io.stdinTTY && !input.json ? ttyManualGate(() => view.pause(), () => view.resume()) : undefined;
+    const decreaseApproval = interactive ? ttyDecreaseApproval(() => view.pause(), () => view.resume()) : undefined;
     const result: RunResult = await runCutover(
       {
         traffic: client, metrics: client, journal, clock: input.clock ?? systemClock, signal, notifier,
@@ -162,6 +182,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
         consistency: new HttpConsistencyGate(client.http),
         loadRunner,
         ...(manualGate ? { manualGate } : {}),
+        ...(decreaseApproval ? { decreaseApproval } : {}),
         onEvent,
       },
       input.resume ? { kind: 'resume', runId, holder } : { kind: 'new', runId, plan, target, holder },
@@ -171,7 +192,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<number> {
     const rows = summariseSteps(plan, stored ?? [...earlier, ...seen]);
     const resumeHint = result.outcome === 'lease_held' ? null : input.resumeCommand(runId);
     if (input.json) {
-      io.out(JSON.stringify({ type: 'result', runId, outcome: result.outcome, exitCode: result.exitCode, reason: result.reason, steps: rows }));
+      io.out(jsonDocument({ type: 'result', runId, outcome: result.outcome, exitCode: result.exitCode, reason: result.reason, steps: rows }));
       if (result.outcome === 'rollback_failed' || result.outcome === 'restore_failed' || result.journalFault !== null) io.err(runResultText(result, resumeHint));
     } else {
       if (result.state) io.out(tty ? stepTable(rows, style) : stepLines(rows).join('\n'));

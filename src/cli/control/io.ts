@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import type { Style } from '../render/style.js';
 import { plainStyle } from '../render/style.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 /** Where a command writes and what it may assume about the terminal; tests pass their own. */
 export interface Io {
@@ -10,6 +11,9 @@ export interface Io {
   stderrTTY: boolean;
   stdinTTY: boolean;
   env: Record<string, string | undefined>;
+  /** The terminal's size when stdout is one (process.stdout.columns/rows, read at each use: a resize shows at the next refresh). */
+  readonly columns?: number | undefined;
+  readonly rows?: number | undefined;
 }
 
 export function processIo(): Io {
@@ -22,6 +26,12 @@ export function processIo(): Io {
     stderrTTY: process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0,
     stdinTTY: process.stdin.isTTY === true,
     env: process.env,
+    get columns() {
+      return process.stdout.isTTY ? process.stdout.columns : undefined;
+    },
+    get rows() {
+      return process.stdout.isTTY ? process.stdout.rows : undefined;
+    },
   };
 }
 
@@ -41,5 +51,5 @@ export function styleFor(io: Io, tty: boolean): Style {
 
 /** `--json` documents: one per line on stdout, nothing else there. */
 export function jsonLine(io: Io, doc: unknown): void {
-  io.out(JSON.stringify(doc));
+  io.out(jsonDocument(doc));
 }

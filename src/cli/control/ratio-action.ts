@@ -2,6 +2,7 @@ import { parseRatio, percent, sameRatio } from '../../control/ratio.js';
 import { ExitCode } from '../../shared/exit-code.js';
 import { clientFor, type ConnectionFlags } from './connection.js';
 import type { Io } from './io.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 export interface RatioFlags extends ConnectionFlags {
   json?: boolean;
@@ -12,7 +13,7 @@ export async function showRatioAction(flags: RatioFlags, io: Io): Promise<number
   const client = clientFor(flags);
   try {
     const ratio = await client.getRatio();
-    io.out(flags.json ? JSON.stringify({ target: client.target, ratio }) : `${ratio} (${percent(ratio)} of uploads use the stream path)`);
+    io.out(flags.json ? jsonDocument({ target: client.target, ratio }) : `${ratio} (${percent(ratio)} of uploads use the stream path)`);
     return ExitCode.Ok;
   } finally {
     await client.close();
@@ -28,7 +29,7 @@ export async function setRatioAction(value: string, flags: RatioFlags, io: Io): 
     const readBack = await client.getRatio();
     const verified = sameRatio(readBack, ratio);
     if (flags.json) {
-      io.out(JSON.stringify({ target: client.target, old: change.oldRatio, requested: ratio, readBack, verified }));
+      io.out(jsonDocument({ target: client.target, old: change.oldRatio, requested: ratio, readBack, verified }));
     } else if (verified) {
       io.out(`ratio ${change.oldRatio ?? '?'} -> ${ratio} (${percent(ratio)}), read back ${readBack}`);
     } else {

@@ -5,6 +5,7 @@ import { ExitCode } from '../../shared/exit-code.js';
 import { renderRollback } from '../render/rollback-view.js';
 import { clientFor, type ConnectionFlags } from './connection.js';
 import { styleFor, type Io } from './io.js';
+import { jsonDocument } from '../render/snake-json.js';
 
 export interface RollbackFlags extends ConnectionFlags {
   reason?: string;
@@ -21,7 +22,7 @@ export async function rollbackAction(flags: RollbackFlags, io: Io, clock: Clock 
     const reason = flags.reason ?? 'streamctl rollback (manual)';
     const result = await verifiedRollback(client, clock, reason);
     if (flags.json) {
-      io.out(JSON.stringify({ target: client.target, reason, ...result }));
+      io.out(jsonDocument({ target: client.target, reason, ...result }));
     } else {
       const text = renderRollback(client.target, result, styleFor(io, io.stdoutTTY));
       if (result.verified && !result.localOnly) io.out(text);

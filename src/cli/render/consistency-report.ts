@@ -2,6 +2,8 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import type { ConsistencyDocument } from '../../checks/consistency/document.js';
 import type { CheckResult } from '../../checks/consistency/check-result.js';
+import { judgedMinutesLine } from './judged-minutes.js';
+import { formatDuration } from '../../shared/durations.js';
 
 const MAX_SAMPLES_SHOWN = 3;
 
@@ -18,7 +20,11 @@ export function renderConsistencyReport(doc: ConsistencyDocument, options: { col
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const statusColor: Record<CheckResult['status'], (s: string) => string> = { ok: c.green, warn: c.yellow, fail: c.red, inconclusive: c.cyan };
   const lines: string[] = [];
-  if (doc.window) lines.push(`window ${doc.window.start} .. ${doc.window.end} (settled: grace ${doc.window.grace_ms / 1000}s before ${doc.window.at}, ${doc.clock} clock)`);
+  if (doc.window) {
+    lines.push(`window ${doc.window.start} .. ${doc.window.end} (settled: grace ${doc.window.grace_ms / 1000}s before ${doc.window.at}, ${doc.clock} clock)`);
+    lines.push(judgedMinutesLine(doc.window));
+  }
+  if (doc.batch_queue) lines.push(`batch queue: ${doc.batch_queue.queued} record(s) waiting in serve's queue, counted in flight${doc.batch_queue.flush_interval_ms === null ? '' : ` (flushed every ${formatDuration(doc.batch_queue.flush_interval_ms)})`}`);
   lines.push(`sources ${Object.entries(doc.sources).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
   if (doc.paths) {

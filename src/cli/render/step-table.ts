@@ -5,6 +5,11 @@ import { ms, pct } from './figures.js';
 import { loadText } from './run-events.js';
 import { plainStyle, type Style } from './style.js';
 
+/** `gate 1`, `step 2`; rows made without a plan fall back to their position. */
+function nameOf(row: StepSummary): string {
+  return row.name ?? `step ${row.index + 1}`;
+}
+
 function verdictText(row: StepSummary, style: Style): string {
   switch (row.verdict) {
     case 'passed': return style.ok('passed');
@@ -24,7 +29,7 @@ export function stepTable(rows: StepSummary[], style: Style = plainStyle): strin
   });
   for (const row of rows) {
     table.push([
-      String(row.index + 1),
+      nameOf(row),
       row.label,
       row.kind === 'ratio' ? `${row.samples}/${row.plannedSamples}` : '-',
       pct(row.worstErrorRate),
@@ -45,7 +50,7 @@ function loadCell(load: LoadSummary): string {
 export function stepLines(rows: StepSummary[]): string[] {
   return rows.map((r) =>
     r.kind === 'ratio'
-      ? `step ${r.index + 1} ratio ${r.label}: ${r.verdict}, ${r.samples}/${r.plannedSamples} samples, worst error rate ${pct(r.worstErrorRate)}, worst p95 ${ms(r.worstP95Ms)}${r.load ? `; ${loadText(r.load)}` : ''}`
-      : `step ${r.index + 1} ${r.label}: ${r.verdict}`,
+      ? `${nameOf(r)} ratio ${r.label}: ${r.verdict}, ${r.samples}/${r.plannedSamples} samples, worst error rate ${pct(r.worstErrorRate)}, worst p95 ${ms(r.worstP95Ms)}${r.load ? `; ${loadText(r.load)}` : ''}`
+      : `${nameOf(r)} ${r.label}: ${r.verdict}`,
   );
 }

@@ -8,6 +8,8 @@ import { deadLetterStream, RECORD_KINDS, STREAMS, type StreamDefinition } from '
 import { parseAdminBody } from './admin-body.js';
 import { actorOf, remoteOf } from './auth.js';
 import { buildReplayFields, describeDeadLetter, isJsonObject, splitDeadLetter, summariseDeadLetter, type DeadLetterEntry } from './dlq-entries.js';
+import { isRedisClientError, plainRedisError } from '../../shared/redis-errors.js';
+import { redisDisplay } from '../redis-display.js';
 
 /**
  * Dead letters (`<stream>:dlq`): list, show, replay after a fix, purge. Register in http-server.ts:
@@ -249,7 +251,7 @@ export async function replayDeadLetters(rt: RuntimeContext, req: IncomingMessage
         reason: `${reason ?? 'replay'}: ${dlq} ${id} -> ${definition.stream} ${moved.streamId}${changedKeys(patch, payload !== undefined)}`,
       }).catch((error) => rt.logger.warn('could not write the audit record of a replay', { id, error: errorMessage(error) }));
     } catch (error) {
-      failed.push({ id, error: errorMessage(error) });
+      failed.push({ id, error: isRedisClientError(error) ? plainRedisError(error, redisDisplay(rt.redis)) : errorMessage(error) });
     }
   }
   if (requeued.length > 0) rt.logger.info('dead letters replayed', { stream: definition.stream, replayed: requeued.length, failed: failed.length, who });

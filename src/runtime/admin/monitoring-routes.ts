@@ -6,12 +6,22 @@ import type { RuntimeContext } from '../runtime-context.js';
 import { RECORD_KINDS, STREAMS } from '../wire-format.js';
 import { chaosBody } from '../chaos.js';
 import { parseAdminBody } from './admin-body.js';
-import { errorMessage } from '../../shared/errors.js';
+import { isRedisClientError, plainRedisError } from '../../shared/redis-errors.js';
+import { redisDisplay } from '../redis-display.js';
 
 const nowSeconds = () => Date.now() / 1000;
 
 export async function streamMetrics(rt: RuntimeContext, res: ServerResponse): Promise<void> {
   sendJson(res, 200, await rt.exchange.summary());
+}
+
+/**
+ * GET /api/stream_metrics/counters: per instance, requests, errors and latency buckets since it
+ * started (format `streamctl.counters/v1`), so a cutover judges each interval by differences.
+ * A separate endpoint: `/api/stream_metrics` keeps the original's keys exactly (contract suite).
+ */
+export async function streamCounters(rt: RuntimeContext, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, await rt.exchange.counters());
 }
 
 /**
@@ -28,7 +38,9 @@ function writeProblems(rt: RuntimeContext): string[] {
   const spills = rt.spills?.trouble;
   if (spills) problems.push(`${spills.records} batch-path record(s) in ${spills.files} spill file(s) of an earlier shutdown are not written yet: ${spills.error}`);
   const failing = Object.values(rt.consumers.stats()).filter((s) => s.running && s.consecutive_errors > 0);
-  if (failing.length > 0) problems.push(`stream path: ${failing.length} consumer(s) failing: ${failing[0]!.last_error ?? 'unknown error'}`);
+  const lastError = failing[0]?.last_error;
+  const why = lastError === undefined || lastError === null ? 'unknown error' : isRedisClientError(lastError) ? plainRedisError(lastError, redisDisplay(rt.redis)) : lastError;
+  if (failing.length > 0) problems.push(`stream path: ${failing.length} consumer(s) failing: ${why}`);
   return problems;
 }
 
@@ -55,7 +67,11 @@ export function healthReport(rt: RuntimeContext) {
     redis: { status: rt.redis.status },
     circuit_breaker: { state: rt.breaker.state, trips: rt.breaker.tripCount },
     consumers: { running: rt.consumers.running, total: rt.consumers.size, halted: rt.consumers.halted },
-    traditional_queue: { queued: rt.queue.length, dead_lettered: rt.queue.deadLettered },
+    // flush_interval_ms: `check consistency` refuses a grace shorter than one flush (checks/consistency/batch-queue.ts).
+    traditional_queue: {
+      queued: rt.queue.length, dead_lettered: rt.queue.deadLettered, flush_interval_ms: rt.options.flushIntervalMs,
+      writing: rt.queue.inWrite, oldest_accepted_at: rt.queue.oldestAcceptedAtMs === undefined ? null : new Date(rt.queue.oldestAcceptedAtMs).toISOString(),
+    },
     ...(override ? { local_override: { ratio: override.ratio, since: new Date(override.sinceMs).toISOString(), error: override.error } } : {}),
   };
 }
@@ -157,6 +173,6 @@ export async function auditEntries(rt: RuntimeContext, res: ServerResponse, quer
   try {
     sendJson(res, 200, { entries: await rt.audit.recent(limit) });
   } catch (error) {
-    sendAdminError(res, 503, `audit stream unavailable: ${errorMessage(error)}`);
+    sendAdminError(res, 503, `audit stream unavailable: ${plainRedisError(error, redisDisplay(rt.redis))}`);
   }
 }

@@ -6,6 +6,8 @@ import { sendAdminError, sendJson } from '../http/respond.js';
 import type { RuntimeContext } from '../runtime-context.js';
 import { actorOf, remoteOf } from './auth.js';
 import { parseAdminBody } from './admin-body.js';
+import { plainRedisError } from '../../shared/redis-errors.js';
+import { redisDisplay } from '../redis-display.js';
 
 function describeRatio(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}% traffic uses Stream`;
@@ -39,7 +41,7 @@ export async function setRatio(rt: RuntimeContext, req: IncomingMessage, res: Se
     old = await deadline(rt.ratio.set(ratio), SET_RATIO_MS, 'writing the ratio to Redis');
   } catch (error) {
     if (error instanceof DeadlineError) return sendAdminError(res, 503, `Redis did not answer within ${SET_RATIO_MS / 1000} s: the ratio is unchanged on this instance, and the write may still land when Redis resumes; read it back`);
-    return sendAdminError(res, 503, `ratio not changed: Redis is unavailable (${errorMessage(error)})`);
+    return sendAdminError(res, 503, `ratio not changed: ${plainRedisError(error, redisDisplay(rt.redis))}`);
   }
   if (ratio > 0 && rt.consumers.halted) void rt.consumers.start().catch((error) => rt.logger.error('could not restart the consumers', { error: errorMessage(error) }));
   // Written before the answer so `streamctl status` right after shows it; bounded, as Redis just answered.

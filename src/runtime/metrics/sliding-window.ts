@@ -7,6 +7,7 @@
  * reads, so expiry costs nothing while idle and memory is fixed whatever the traffic.
  */
 import { LatencyHistogram, type HistogramJSON } from './latency-histogram.js';
+import { LifetimeCounters, type InstanceCountersJSON } from './lifetime-counters.js';
 
 export type TrafficPath = 'stream' | 'traditional';
 export const TRAFFIC_PATHS: readonly TrafficPath[] = ['stream', 'traditional'];
@@ -66,9 +67,8 @@ export class SlidingWindowMetrics {
   private readonly hists: LatencyHistogram[];
   private curEpoch = -Infinity;
   private curSlot = 0;
-  /** Since creation, never windowed: [stream, traditional]. */
-  private readonly lifetimeCount = new Float64Array(2);
-  private readonly lifetimeSumMs = new Float64Array(2);
+  /** Since creation, never windowed (GET /api/stream_metrics/counters, the Prometheus `_sum`/`_count`). */
+  private readonly sinceStart = new LifetimeCounters();
 
   constructor(options: SlidingWindowOptions = {}) {
     const windowMs = options.windowMs ?? 60_000;
@@ -98,9 +98,7 @@ export class SlidingWindowMetrics {
     this.requests[i]++;
     if (isError) this.errors[i]++;
     this.hists[i].record(latencyMs);
-    const p = path === 'stream' ? 0 : 1;
-    this.lifetimeCount[p]++;
-    this.lifetimeSumMs[p] += latencyMs;
+    this.sinceStart.record(path, latencyMs, isError);
   }
 
   /**
@@ -108,8 +106,18 @@ export class SlidingWindowMetrics {
    * are the `_count` and `_sum` of the Prometheus summary, whose quantiles are windowed.
    */
   lifetime(path: TrafficPath): { count: number; sumMs: number } {
-    const p = path === 'stream' ? 0 : 1;
-    return { count: this.lifetimeCount[p], sumMs: this.lifetimeSumMs[p] };
+    return this.sinceStart.lifetime(path);
+  }
+
+  /**
+   * This instance's counters since it started (requests, errors, latency buckets by upper bound
+   * in ms), for `GET /api/stream_metrics/counters`: a reader differences two of them.
+   */
+  counters(id: string): InstanceCountersJSON {
+    return {
+      id, started_at_ms: this.createdMs, read_at_ms: this.now(),
+      paths: { stream: this.sinceStart.toJSON('stream'), traditional: this.sinceStart.toJSON('traditional') },
+    };
   }
 
   summary(): MetricsSummary {

@@ -18,7 +18,7 @@ import {
 /** One column as `PRAGMA table_info` / information_schema.columns describe it. */
 export interface ExistingColumn {
   name: string;
-  /** As declared (SQLite) or information_schema's data_type (PostgreSQL). */
+  /** As declared (SQLite), information_schema's data_type (PostgreSQL) or COLUMN_TYPE (MySQL). */
   type: string;
   notNull: boolean;
   hasDefault: boolean;
@@ -92,7 +92,7 @@ export function planAdoption(snapshot: SchemaSnapshot): PlanResult {
     const plan: AdoptionPlan = { statements: [], changes: [], warnings: [], time: { format: time.format, ...(time.zone ? { zone: time.zone } : {}) } };
     for (const key of Object.keys(TABLES) as TableKey[]) planTable(plan, snapshot, key);
     if (snapshot.settings === undefined) {
-      plan.statements.push(settingsTableStatement());
+      plan.statements.push(settingsTableStatement(snapshot.dialect));
       plan.changes.push(`created table ${SETTINGS_TABLE}`);
     }
     if (time.record) {
@@ -140,9 +140,9 @@ function decideTime(snapshot: SchemaSnapshot): { format: TimeFormat; zone?: stri
   return { format: 'iso-utc', record: true };
 }
 
-/** SQLite matches names without regard to case; PostgreSQL's quoted names are exact. */
+/** SQLite and MySQL (column and index names) match names without regard to case; PostgreSQL's quoted names are exact. */
 function sameName(dialect: Dialect, a: string, b: string): boolean {
-  return dialect === 'sqlite' ? a.toLowerCase() === b.toLowerCase() : a === b;
+  return dialect === 'postgres' ? a === b : a.toLowerCase() === b.toLowerCase();
 }
 
 function planTable(plan: AdoptionPlan, snapshot: SchemaSnapshot, key: TableKey): void {

@@ -13,6 +13,7 @@ import type { Dialect, ValueClass } from './schema.js';
  * floating or decimal type for readings (an integer column refuses 36.6).
  */
 export function typeProblem(dialect: Dialect, declaredType: string, value: ValueClass): string | undefined {
+  if (dialect === 'mysql') return mysqlProblem(declaredType, value);
   return dialect === 'sqlite' ? sqliteProblem(declaredType, value) : postgresProblem(declaredType, value);
 }
 
@@ -53,4 +54,33 @@ const POSTGRES_ACCEPTS: Record<ValueClass, readonly string[]> = {
 function postgresProblem(declaredType: string, value: ValueClass): string | undefined {
   if (POSTGRES_ACCEPTS[value].includes(declaredType.toLowerCase())) return undefined;
   return `is of type ${declaredType} but streamctl writes ${WRITES[value]} there (${POSTGRES_ACCEPTS[value].join(', ')} would do)`;
+}
+
+const MYSQL_TEXT = ['varchar', 'char', 'tinytext', 'text', 'mediumtext', 'longtext'];
+const MYSQL_ACCEPTS: Record<ValueClass, readonly string[]> = {
+  text: MYSQL_TEXT,
+  // DATETIME holds the wall-clock text as given. TIMESTAMP is refused: it converts from the
+  // session's zone to UTC and back (MySQL manual, "The DATE, DATETIME, and TIMESTAMP Types"),
+  // so other readers of the original's table, in another session zone, would see shifted times.
+  time: ['datetime', ...MYSQL_TEXT],
+  number: ['double', 'float', 'decimal'],
+};
+
+/**
+ * `declaredType` is information_schema.COLUMNS.COLUMN_TYPE, e.g. `decimal(10,2)`, `int(11)`,
+ * `varchar(64)`. Strict mode refuses text in a number column, but not a fraction in an integer
+ * column: MySQL rounds 36.6 to 37 without a warning ("Out-of-Range and Overflow Handling"), so
+ * integer types, and DECIMAL with no digits after the point (`NUMERIC` alone is DECIMAL(10,0)),
+ * are refused for readings, as PostgreSQL's integer types are.
+ */
+function mysqlProblem(declaredType: string, value: ValueClass): string | undefined {
+  const type = declaredType.toLowerCase().trim();
+  const base = /^[a-z]+/.exec(type)?.[0] ?? type;
+  if (!MYSQL_ACCEPTS[value].includes(base)) {
+    return `is of type ${declaredType} but streamctl writes ${WRITES[value]} there (${MYSQL_ACCEPTS[value].join(', ')} would do)`;
+  }
+  if (base === 'decimal' && /^decimal\(\d+(,\s*0)?\)/.test(type)) {
+    return `is of type ${declaredType}, which rounds readings to whole numbers (36.6 would be stored as 37)`;
+  }
+  return undefined;
 }

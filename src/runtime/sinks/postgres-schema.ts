@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { SETTINGS_TABLE } from '../../shared/database-settings.js';
 import { processTimeZone } from '../../shared/stored-time.js';
 import { planAdoption, type ExistingTable, type SchemaSnapshot } from './adoption-plan.js';
+import { noMigrateRefusal } from './no-migrate.js';
 import { TABLES } from './schema.js';
 import { outcomeOf, refusalError, statementRefused, type SchemaOutcome } from './schema-outcome.js';
 
@@ -59,11 +60,14 @@ export async function snapshotPostgres(client: pg.PoolClient, processZone = proc
 /**
  * Plans and runs the plan on `client`, inside the caller's transaction (which holds the schema
  * advisory lock): DDL is transactional in PostgreSQL, so a refusal or a failed statement leaves
- * nothing behind. Throws UsageError (exit 64) when the database cannot be adopted.
+ * nothing behind. Throws UsageError (exit 64) when the database cannot be adopted, or with
+ * `noMigrate` would need a change (no-migrate.ts).
  */
-export async function preparePostgresSchema(client: pg.PoolClient, description: string): Promise<SchemaOutcome> {
+export async function preparePostgresSchema(client: pg.PoolClient, description: string, options: { noMigrate?: boolean } = {}): Promise<SchemaOutcome> {
   const result = planAdoption(await snapshotPostgres(client));
   if (!result.ok) throw refusalError(description, result.refusal);
+  const refusal = options.noMigrate ? noMigrateRefusal(description, result.plan) : undefined;
+  if (refusal) throw refusal;
   for (const statement of result.plan.statements) {
     try {
       await client.query(statement);

@@ -18,7 +18,7 @@ export class PostgresSink implements Sink {
   private outcome: SchemaOutcome | undefined;
   private writers: Record<TableKey, ValuesWriter> | undefined;
 
-  constructor(url: string) {
+  constructor(url: string, private readonly options: { noMigrate?: boolean } = {}) {
     this.description = `postgres:${new URL(url).host}${new URL(url).pathname}`;
     this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
     this.pool.on('error', () => undefined);
@@ -39,7 +39,7 @@ export class PostgresSink implements Sink {
     this.ready ??= (async () => {
       const outcome = await this.transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-        return preparePostgresSchema(client, this.description);
+        return preparePostgresSchema(client, this.description, this.options);
       });
       this.writers = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [key, valuesWriter(key, outcome.time)])) as Record<TableKey, ValuesWriter>;
       this.outcome = outcome;

@@ -23,7 +23,7 @@ export const COLUMNS: Record<TableKey, readonly string[]> = {
   events: EVENT_COLUMNS,
 };
 
-export type Dialect = 'sqlite' | 'postgres';
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 /**
  * Columns every row of ours fills (never null). The others may be null: a reading the device did
@@ -42,6 +42,7 @@ export function valueClassOf(column: string): ValueClass {
 }
 
 function columnType(column: string, dialect: Dialect): string {
+  if (dialect === 'mysql') return mysqlColumnType(column);
   if (column === 'ingest_id') return 'TEXT NOT NULL UNIQUE';
   if (column === 'device_sn' || column === 'upload_method') return 'TEXT NOT NULL';
   if (column === 'create_time') return 'TEXT NOT NULL';
@@ -54,16 +55,54 @@ function columnType(column: string, dialect: Dialect): string {
  * ingest id comes from a separate unique index; NULLs never collide in it, in either engine).
  */
 export function addedColumnType(column: string, dialect: Dialect): string {
+  if (dialect === 'mysql') return mysqlAddedColumnType(column);
   if (valueClassOf(column) !== 'number') return 'TEXT';
   return dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
 }
 
-/** Times are stored as text in either engine; see shared/stored-time.ts for the two formats. */
+/**
+ * Times are stored as text in SQLite and PostgreSQL (see shared/stored-time.ts for the two
+ * formats), as DATETIME(3) in MySQL (shared/mysql-time.ts). MySQL statements are written with
+ * "double-quoted" names: its sessions run with ANSI_QUOTES (shared/mysql-session.ts).
+ */
 export function createTableStatement(key: TableKey, dialect: Dialect): string {
   // A plain INTEGER PRIMARY KEY is the rowid: AUTOINCREMENT would add a sqlite_sequence write per row.
-  const idColumn = dialect === 'postgres' ? 'id BIGSERIAL PRIMARY KEY' : 'id INTEGER PRIMARY KEY';
+  const idColumn = dialect === 'postgres' ? 'id BIGSERIAL PRIMARY KEY' : dialect === 'mysql' ? 'id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY' : 'id INTEGER PRIMARY KEY';
   const columns = COLUMNS[key].map((c) => `"${c}" ${columnType(c, dialect)}`).join(', ');
-  return `CREATE TABLE ${TABLES[key]} (${idColumn}, ${columns})`;
+  return `CREATE TABLE ${TABLES[key]} (${idColumn}, ${columns})${dialect === 'mysql' ? MYSQL_TABLE_OPTIONS : ''}`;
+}
+
+/**
+ * InnoDB (transactions), utf8mb4 (4-byte UTF-8: MySQL's `utf8` is 3-byte and refuses an emoji)
+ * with the binary collation: the server's default utf8mb4_general_ci folds case, so "w1" and
+ * "W1" would group as one device in the consistency check and compare equal in lookups.
+ * utf8mb4_bin is PAD SPACE in MariaDB 10.11 and MySQL 5.7 ("W1" equals "W1 "); MySQL 8's
+ * utf8mb4_0900_bin and MariaDB's utf8mb4_nopad_bin are not, but neither exists in both.
+ */
+const MYSQL_TABLE_OPTIONS = ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+const MYSQL_TEXT = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+
+/**
+ * MySQL types. Indexed text is VARCHAR (a TEXT column can only be indexed by a prefix): 255
+ * utf8mb4 characters are 1,020 bytes, under InnoDB's 3,072-byte key limit (DYNAMIC rows,
+ * MySQL 5.7 / MariaDB 10.2 on). Payloads are MEDIUMTEXT: TEXT stops at 65,535 bytes. Times are
+ * DATETIME(3): milliseconds, no zone (written in UTC, or the adopted original's local time).
+ */
+function mysqlColumnType(column: string): string {
+  if (column === 'ingest_id') return `VARCHAR(255) ${MYSQL_TEXT} NOT NULL UNIQUE`;
+  if (column === 'device_sn') return `VARCHAR(255) ${MYSQL_TEXT} NOT NULL`;
+  if (column === 'upload_method') return `VARCHAR(32) ${MYSQL_TEXT} NOT NULL`;
+  if (column === 'create_time') return 'DATETIME(3) NOT NULL';
+  if (column === 'timestamp') return 'DATETIME(3) NULL';
+  return mysqlAddedColumnType(column);
+}
+
+function mysqlAddedColumnType(column: string): string {
+  if (column === 'ingest_id') return `VARCHAR(255) ${MYSQL_TEXT} NULL`;
+  if (column === 'device_sn' || column === 'upload_method' || column === 'event_type') return `VARCHAR(255) ${MYSQL_TEXT} NULL`;
+  if (valueClassOf(column) === 'time') return 'DATETIME(3) NULL';
+  if (valueClassOf(column) === 'text') return `MEDIUMTEXT ${MYSQL_TEXT} NULL`;
+  return 'DOUBLE NULL';
 }
 
 /**
@@ -109,8 +148,9 @@ export function valuesWriter(key: TableKey, time?: StoredTime): ValuesWriter {
   return new Function('time', `return function write(row, out, at) {\n${body}\n};`)(time) as ValuesWriter;
 }
 
-/** See shared/database-settings.ts; same DDL in both engines. */
-export function settingsTableStatement(): string {
+/** See shared/database-settings.ts; MySQL cannot key a TEXT column without a prefix length (error 1170). */
+export function settingsTableStatement(dialect: Dialect = 'sqlite'): string {
+  if (dialect === 'mysql') return `CREATE TABLE ${SETTINGS_TABLE} (name VARCHAR(64) ${MYSQL_TEXT} PRIMARY KEY, value TEXT ${MYSQL_TEXT} NOT NULL)${MYSQL_TABLE_OPTIONS}`;
   return `CREATE TABLE ${SETTINGS_TABLE} (name TEXT PRIMARY KEY, value TEXT NOT NULL)`;
 }
 

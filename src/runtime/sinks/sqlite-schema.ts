@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { SETTINGS_TABLE } from '../../shared/database-settings.js';
 import { processTimeZone } from '../../shared/stored-time.js';
 import { planAdoption, type ExistingIndex, type ExistingTable, type SchemaSnapshot } from './adoption-plan.js';
+import { noMigrateRefusal } from './no-migrate.js';
 import { TABLES } from './schema.js';
 import { outcomeOf, refusalError, statementRefused, type SchemaOutcome } from './schema-outcome.js';
 
@@ -52,13 +53,15 @@ export function snapshotSqlite(db: Database.Database, processZone = processTimeZ
 /**
  * Reads the schema, plans (adoption-plan.ts) and runs the plan in one IMMEDIATE transaction, so
  * two processes opening the same file at once plan one after the other and the second finds
- * nothing to do. Throws UsageError (exit 64) when the database cannot be adopted; then nothing
- * was changed.
+ * nothing to do. Throws UsageError (exit 64) when the database cannot be adopted, or with
+ * `noMigrate` would need a change; then nothing was changed.
  */
-export function prepareSqliteSchema(db: Database.Database, description: string): SchemaOutcome {
+export function prepareSqliteSchema(db: Database.Database, description: string, options: { noMigrate?: boolean } = {}): SchemaOutcome {
   return db.transaction(() => {
     const result = planAdoption(snapshotSqlite(db));
     if (!result.ok) throw refusalError(description, result.refusal);
+    const refusal = options.noMigrate ? noMigrateRefusal(description, result.plan) : undefined;
+    if (refusal) throw refusal;
     for (const statement of result.plan.statements) {
       try {
         db.exec(statement);

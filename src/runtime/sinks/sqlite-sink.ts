@@ -31,7 +31,7 @@ export function openSqlite(path: string): Database.Database {
   return openSqliteWithSchema(path).db;
 }
 
-export function openSqliteWithSchema(path: string): { db: Database.Database; schema: SchemaOutcome } {
+export function openSqliteWithSchema(path: string, options: { noMigrate?: boolean } = {}): { db: Database.Database; schema: SchemaOutcome } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   // WAL lets the consistency check read while consumers write. NORMAL survives a crash of this
@@ -44,7 +44,7 @@ export function openSqliteWithSchema(path: string): { db: Database.Database; sch
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = memory');
   try {
-    return { db, schema: prepareSqliteSchema(db, `sqlite:${path}`) };
+    return { db, schema: prepareSqliteSchema(db, `sqlite:${path}`, options) };
   } catch (error) {
     db.close();
     throw error;
@@ -72,9 +72,9 @@ export class SqliteSink implements Sink {
   private readonly writeTransaction: (batch: RowBatch) => WriteResult;
   private closed = false;
 
-  constructor(path: string) {
+  constructor(path: string, options: { noMigrate?: boolean } = {}) {
     this.description = `sqlite:${path}`;
-    ({ db: this.db, schema: this.schema } = openSqliteWithSchema(path));
+    ({ db: this.db, schema: this.schema } = openSqliteWithSchema(path, options));
     const writers = {} as Record<TableKey, TableWriter>;
     for (const key of Object.keys(TABLES) as TableKey[]) {
       const columns = COLUMNS[key];

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminApiClient } from '../../../src/adapters/admin-api-client.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startTestService, eventually, type TestService } from '../../helpers/service.js';
 
@@ -68,6 +69,42 @@ describe('the ratio is shared by every instance on one Redis', () => {
       return m.instances === 2 ? m : undefined;
     }, { timeoutMs: 5_000 });
     expect(metrics.summary.stream.requests).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counters since start are served per instance for the whole fleet, and read by the control plane', async () => {
+    const read = async () => (await a.get('/api/stream_metrics/counters')).json;
+    const before = await eventually(async () => {
+      const doc = await read();
+      return doc.instances.length === 2 ? doc : undefined;
+    }, { timeoutMs: 5_000 });
+    expect(before).toMatchObject({ format: 'streamctl.counters/v1', timestamp: expect.any(Number) });
+    for (const instance of before.instances) {
+      expect(instance).toMatchObject({ id: expect.any(String), started_at_ms: expect.any(Number), read_at_ms: expect.any(Number) });
+      for (const path of ['stream', 'traditional']) {
+        const p = instance.paths[path];
+        expect(p.latency_ms.count).toBe(p.requests);
+        expect(p.latency_ms.buckets.reduce((sum: number, [, c]: [number, number]) => sum + c, 0)).toBe(p.requests);
+      }
+    }
+    const byId = (doc: any, id: string) => doc.instances.find((i: { id: string }) => i.id === id);
+    const idOfB = before.instances[1].id;
+    for (let i = 0; i < 5; i++) await b.post('/upload_health_data_v2', { data: { deviceSn: `CNT_${i}`, heart_rate: 1 } });
+    // b's counters reach a through Redis within a publish (1 s); they only grow.
+    const after = await eventually(async () => {
+      const doc = await read();
+      const mine = doc.instances.length === 2 && byId(doc, idOfB);
+      return mine && mine.paths.stream.requests >= byId(before, idOfB).paths.stream.requests + 5 ? doc : undefined;
+    }, { timeoutMs: 5_000 });
+    expect(byId(after, idOfB).started_at_ms).toBe(byId(before, idOfB).started_at_ms);
+
+    const client = new AdminApiClient({ target: a.url });
+    try {
+      const counters = await client.readCounters();
+      expect(counters!.instances).toHaveLength(2);
+      expect(counters!.instances.every((i) => i.stream.latency.buckets !== null && i.stream.requests !== null)).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 
   it('the stored ratio survives a restart of an instance', async () => {

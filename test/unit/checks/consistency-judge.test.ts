@@ -4,6 +4,9 @@ import { verdictOf, type CheckResult } from '../../../src/checks/consistency/che
 import { emptyBucket, type Observations, type StreamObservation } from '../../../src/checks/consistency/observations.js';
 import { KINDS, LAYOUT, PATHS } from '../../../src/checks/layout.js';
 import { settleWindow } from '../../../src/checks/consistency/window.js';
+import { assertGraceCoversFlush, queuedShares } from '../../../src/checks/consistency/batch-queue.js';
+import { judgedMinutesLine } from '../../../src/cli/render/judged-minutes.js';
+import type { UsageError } from '../../../src/shared/errors.js';
 
 const AT = Date.parse('2024-05-01T12:02:00Z');
 
@@ -96,5 +99,50 @@ describe('consistency judgement', () => {
     expect(verdictOf([c('inconclusive'), c('warn')], true)).toBe('inconsistent');
     expect(verdictOf([c('inconclusive'), c('warn')], false)).toBe('inconclusive');
     expect(verdictOf([c('ok'), c('warn')], false)).toBe('consistent');
+  });
+
+  it('records waiting in serve\'s batch queue are in flight on the batch path, never more than its gap (issue 11)', () => {
+    const obs = observations();
+    obs.counts.optimized.health_data = { accepted: 30, persisted: 0, minutes: [{ minute: '2024-05-01T11:59', accepted: 30, persisted: 0, unsettled: 0, deadLettered: 0 }] };
+    obs.counts.optimized.device_info = { accepted: 12, persisted: 10, minutes: [] };
+    expect(buildDocument(obs, ctx).verdict).toBe('inconsistent');
+    obs.batchQueue = { queued: 40, flushIntervalMs: 5_000 };
+    const doc = buildDocument(obs, ctx);
+    expect(failing(doc)).toEqual([]);
+    expect(doc.batch_queue).toEqual({ queued: 40, flush_interval_ms: 5_000 });
+    const gap = (kind: string) => doc.checks.find((c) => c.id === 'accepted_vs_persisted' && c.path === 'optimized' && c.kind === kind)!;
+    expect(gap('health_data').observed).toMatchObject({ in_flight: 30, batch_queue: 30, missing: 0, unexpected: 0 });
+    expect(gap('health_data').message).toContain('30 records still in serve\'s batch queue');
+    // 10 left for device_info, which misses 2: the rest of the queue is newer than the window.
+    expect(gap('device_info').observed).toMatchObject({ in_flight: 2, batch_queue: 2, missing: 0 });
+    expect(gap('common_event').observed).toMatchObject({ in_flight: 0, batch_queue: 0 });
+    // Never on the stream path, and never hiding more than the queue holds.
+    expect(doc.checks.find((c) => c.id === 'accepted_vs_persisted' && c.path === 'stream_v2')!.observed).not.toHaveProperty('batch_queue');
+    // A queue whose oldest record was accepted after the window's end holds none of it: a loss stays a loss.
+    obs.batchQueue = { queued: 40, flushIntervalMs: 5_000, oldestAcceptedAtMs: obs.window.endMs };
+    expect(buildDocument(obs, ctx).verdict).toBe('inconsistent');
+    obs.batchQueue = { queued: 40, flushIntervalMs: 5_000, oldestAcceptedAtMs: obs.window.endMs - 1 };
+    expect(buildDocument(obs, ctx).verdict).toBe('consistent');
+    obs.batchQueue = { queued: 20, flushIntervalMs: 5_000 };
+    expect(gap.call(null, 'health_data') && buildDocument(obs, ctx).checks.find((c) => c.id === 'accepted_vs_persisted' && c.path === 'optimized' && c.kind === 'health_data')!.observed).toMatchObject({ in_flight: 20, missing: 10 });
+  });
+
+  it('a grace shorter than the flush interval is a usage error naming both; an unknown interval is not judged', () => {
+    expect(() => assertGraceCoversFlush(0, 5_000, 'http://127.0.0.1:5225')).toThrow(/--grace 0ms is shorter than the batch queue's flush interval \(5s on http:\/\/127.0.0.1:5225\)/);
+    try {
+      assertGraceCoversFlush(4_000, 5_000, 'x');
+    } catch (error) {
+      expect((error as UsageError).exitCode).toBe(64);
+    }
+    expect(() => assertGraceCoversFlush(5_000, 5_000, 'x')).not.toThrow();
+    expect(() => assertGraceCoversFlush(0, null, 'x')).not.toThrow();
+    expect(queuedShares(5, { health_data: 3, device_info: -4, common_event: 9 })).toEqual({ health_data: 3, device_info: 0, common_event: 2 });
+  });
+
+  it('the human report names the minutes judged and when the next one will be', () => {
+    expect(judgedMinutesLine({ start: '2024-05-01T11:00:00.000Z', end: '2024-05-01T12:00:00.000Z', grace_ms: 120_000 }))
+      .toBe('minutes judged: 2024-05-01 11:00 .. 11:59 UTC (60); accepted at 2024-05-01T12:00:00Z or later: judged from 2024-05-01T12:03:00Z on (--grace 2m)');
+    expect(judgedMinutesLine({ start: '2024-04-30T23:59:00.000Z', end: '2024-05-01T00:01:00.000Z', grace_ms: 5_000 }))
+      .toBe('minutes judged: 2024-04-30 23:59 .. 2024-05-01 00:00 UTC (2); accepted at 2024-05-01T00:01:00Z or later: judged from 2024-05-01T00:02:05Z on (--grace 5s)');
   });
 });

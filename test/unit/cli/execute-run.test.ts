@@ -6,7 +6,7 @@ import { executeRun, type ExecuteRunInput } from '../../../src/cli/control/execu
 import { ExitCode } from '../../../src/shared/exit-code.js';
 import { UsageError } from '../../../src/shared/errors.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeService } from '../../helpers/fake-service.js';
+import { FakeService, isMetricsRead } from '../../helpers/fake-service.js';
 import { flagsPlan } from '../control/harness.js';
 import { captureIo, type CapturedIo } from './io-helper.js';
 
@@ -35,7 +35,7 @@ describe('cutover/run output', () => {
     expect(await executeRun(input(io, { json: true }))).toBe(ExitCode.Ok);
     const docs = io.stdout.map((line) => JSON.parse(line));
     expect(docs[0].type).toBe('run_started');
-    expect(docs.at(-1)).toMatchObject({ type: 'result', outcome: 'completed', exitCode: 0 });
+    expect(docs.at(-1)).toMatchObject({ type: 'result', outcome: 'completed', exit_code: 0 });
     expect(docs.at(-1).steps.map((s: { verdict: string }) => s.verdict)).toEqual(['passed', 'passed']);
   });
 
@@ -59,7 +59,7 @@ describe('cutover/run output', () => {
   it('an interrupted run prints how to resume, and --resume refuses another target', async () => {
     const stop = new AbortController();
     service.onRequest = (m, p, s) => {
-      if (p === '/api/stream_metrics' && s.metricsReads === 2) stop.abort();
+      if (isMetricsRead(m, p) && s.metricsReads === 2) stop.abort();
     };
     const io = captureIo();
     expect(await executeRun(input(io, { signal: stop.signal }))).toBe(ExitCode.Interrupted);

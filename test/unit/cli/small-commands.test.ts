@@ -66,7 +66,7 @@ describe('streamctl rollback', () => {
     const io = captureIo();
     expect(await rollbackAction({ ...flags(), json: true }, io, new FakeClock())).toBe(ExitCode.CouldNotRun);
     const doc = JSON.parse(io.stdout[0]!);
-    expect(doc).toMatchObject({ verified: false, ratioAfter: 0.6, fallbackUsed: true });
+    expect(doc).toMatchObject({ verified: false, ratio_after: 0.6, fallback_used: true });
   });
 
   it('exit 2 and says so when only the answering instance holds 0 (its Redis did not take it)', async () => {

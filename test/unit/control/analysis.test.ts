@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyseSample, windowed, worstPhase } from '../../../src/control/analysis.js';
+import { analyseSample, worstPhase } from '../../../src/control/analysis.js';
 import { countSample, decide, stepPassed, ZERO_COUNTERS } from '../../../src/control/decide.js';
 import { DEFAULT_LIMITS, DEFAULT_THRESHOLDS } from '../../../src/control/plan.js';
 import { parseRatio, parseRatioList } from '../../../src/control/ratio.js';
@@ -38,16 +38,6 @@ describe('analyseSample', () => {
     const noBaseline = analyseSample(snap({}, { requests: 2 }), T, at(1));
     expect(noBaseline.verdict).toBe('ok');
     expect(noBaseline.notes).toHaveLength(1);
-  });
-
-  it('differences cumulative counters (original service) between readings', () => {
-    const before = snap({ requests: 1000, errors: 0, errorRate: 0 }, {}, null);
-    const after = snap({ requests: 1100, errors: 5, errorRate: 0.45 }, {}, null);
-    expect(windowed(before, after).stream).toMatchObject({ requests: 100, errors: 5, errorRate: 5 });
-    // sliding windows are used as they are
-    expect(windowed(snap({ requests: 1 }), snap({ requests: 2 })).stream.requests).toBe(2);
-    // a restart resets counters: fall back to the reading itself
-    expect(windowed(after, before).stream.requests).toBe(1000);
   });
 
   it('worst phase wins', () => {

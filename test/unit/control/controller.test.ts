@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/shared/exit-code.js';
 import { UsageError } from '../../../src/shared/errors.js';
 import type { Plan } from '../../../src/control/plan.js';
+import { COUNTERS_PATH, isMetricsRead } from '../../helpers/fake-service.js';
 import { crashingJournal, flagsPlan, harness, ofType, type Harness } from './harness.js';
 
 let h: Harness;
@@ -79,7 +80,7 @@ describe('cutover engine: breaches roll back and exit 1', () => {
     expect(h.service.ratio).toBe(0);
   });
 
-  it('rolls back on stream p95 against traditional p95 in the same window', async () => {
+  it('rolls back on stream p95 against traditional p95 in the same interval', async () => {
     h.service.metrics = () => ({
       stream: { requests: 200, error_rate: 0, p95_response_time: 300 },
       traditional: { requests: 200, error_rate: 0, p95_response_time: 100 },
@@ -111,6 +112,8 @@ describe('cutover engine: breaches roll back and exit 1', () => {
 
 describe('cutover engine: figures that are not numbers', () => {
   it('reads NaN (Python json.dumps) as an unknown figure, never as unreachable: an idle baseline does not stop a run', async () => {
+    await h.close();
+    h = await harness({ original: true }); // the Python service, whose json.dumps writes NaN
     h.service.nanFields = ['p95_response_time'];
     h.service.metrics = () => ({ stream: { requests: 500, error_rate: 0.1 }, traditional: { requests: 500, error_rate: 0.1 } });
     const result = await h.run(flagsPlan({ steps: [0.3], thresholds: { maxP95Ms: 300 } }));
@@ -124,12 +127,18 @@ describe('cutover engine: figures that are not numbers', () => {
     expect(result.reason).not.toContain('unreachable');
   });
 
-  it('a NaN error rate is inconclusive naming the field, and the other checks still judge', async () => {
-    h.service.nanFields = ['error_rate'];
-    const result = await h.run(flagsPlan({ steps: [0.3] }));
-    const sample = ofType(await h.records(), 'sample')[0]!.sample;
-    expect(sample.measurements.find((m) => m.check === 'error_rate')).toMatchObject({ phase: 'inconclusive', message: expect.stringContaining('summary.stream.error_rate') });
-    expect(result.reason).not.toContain('unreachable');
+  it('a NaN error count is inconclusive naming the field, and the other checks still judge (counters and cumulative)', async () => {
+    for (const [original, field] of [[false, 'instances[0].paths.stream.errors'], [true, 'summary.stream.errors']] as const) {
+      await h.close();
+      h = await harness({ original });
+      h.service.nanFields = ['errors'];
+      const result = await h.run(flagsPlan({ steps: [0.3], thresholds: { maxP95Ms: 300 } }));
+      const sample = ofType(await h.records(), 'sample')[0]!.sample;
+      expect(sample.measurements.find((m) => m.check === 'error_rate'), field).toMatchObject({ phase: 'inconclusive', value: null, message: `the service sent ${field} as not a number` });
+      expect(sample.measurements.find((m) => m.check === 'p95'), field).toMatchObject({ phase: 'ok', value: 40 });
+      expect(result.exitCode).toBe(ExitCode.Inconclusive);
+      expect(result.reason).not.toContain('unreachable');
+    }
   });
 });
 
@@ -140,7 +149,7 @@ describe('cutover engine: inconclusive and errors', () => {
     const result = await h.run(flagsPlan({ steps: [0.3, 0.6] }));
     expect(result.outcome).toBe('inconclusive');
     expect(result.exitCode).toBe(ExitCode.Inconclusive);
-    expect(result.reason).toContain('5 stream requests in the window (< 20)');
+    expect(result.reason).toContain('5 stream requests in the interval (< 20)');
     // Step 1 (0.3) passed, step 2 (0.6) was sparse: back to 0.3, not to the starting 0.1.
     expect(h.service.ratio).toBe(0.3);
     const records = await h.records();
@@ -159,16 +168,18 @@ describe('cutover engine: inconclusive and errors', () => {
   });
 
   it('rides out unreachable samples within the limit', async () => {
-    h.service.failNext.set('GET /api/stream_metrics', 3); // baseline + 2 samples
+    h.service.failNext.set(`GET ${COUNTERS_PATH}`, 3); // baseline + 2 samples
     const result = await h.run(flagsPlan({ steps: [0.3] }));
     expect(result.outcome).toBe('completed');
-    const verdicts = ofType(await h.records(), 'sample').map((s) => s.sample.verdict);
-    expect(verdicts).toEqual(['error', 'error', 'ok', 'ok', 'ok']);
+    const samples = ofType(await h.records(), 'sample').map((s) => s.sample);
+    // Without the baseline, the first read that works has nothing to difference from: inconclusive, saying so.
+    expect(samples.map((s) => s.verdict)).toEqual(['error', 'error', 'inconclusive', 'ok', 'ok']);
+    expect(samples[2]!.measurements[0]!.message).toContain('no baseline');
   });
 
   it('stops with exit 2 after more consecutive errors than the limit, rolling back while blind', async () => {
     h.service.onRequest = (method, path, s) => {
-      if (method === 'GET' && path === '/api/stream_metrics' && s.ratio >= 0.6) s.failNext.set('GET /api/stream_metrics', 1);
+      if (isMetricsRead(method, path) && s.ratio >= 0.6) s.failNext.set(`GET ${COUNTERS_PATH}`, 1);
     };
     const result = await h.run(flagsPlan());
     expect(result.outcome).toBe('error');
@@ -241,7 +252,7 @@ describe('cutover engine: Ctrl-C, resume, lease', () => {
   it('Ctrl-C restores the starting ratio, records the abort and exits 130', async () => {
     h.service.ratio = 0.05;
     h.service.onRequest = (method, path, s) => {
-      if (path === '/api/stream_metrics' && s.ratio === 0.6 && s.metricsReads === 9) h.controller.abort();
+      if (isMetricsRead(method, path) && s.ratio === 0.6 && s.metricsReads === 9) h.controller.abort();
     };
     const result = await h.run(flagsPlan());
     expect(result.outcome).toBe('aborted');
@@ -252,12 +263,13 @@ describe('cutover engine: Ctrl-C, resume, lease', () => {
     expect(records.at(-1)).toMatchObject({ type: 'run_ended', outcome: 'aborted' });
     expect(h.service.lease).toBeNull();
 
-    // ...and the interrupted run continues with --resume from the step it was in.
+    // ...and the interrupted run continues with --resume: from the restored 0.05 it re-enters 0.3,
+    // the last ratio that passed, before the step it was in (issue 11: never 0.05 -> 0.6 at once).
     h.service.onRequest = undefined;
     const resumed = await h.resume('run-1');
     expect(resumed.outcome).toBe('completed');
     const after = await h.records();
-    expect(ofType(after, 'ratio_set').map((r) => r.requested)).toEqual([0.3, 0.6, 0.6, 1]);
+    expect(ofType(after, 'ratio_set').map((r) => r.requested)).toEqual([0.3, 0.6, 0.3, 0.6, 1]);
     expect(h.service.ratio).toBe(1);
   });
 
@@ -270,6 +282,8 @@ describe('cutover engine: Ctrl-C, resume, lease', () => {
     expect(ofType(before, 'step_passed')).toHaveLength(1);
     expect(before.some((r) => r.type === 'run_ended')).toBe(false);
 
+    // A crash (kill -9) leaves the ratio at the step in flight; in-process the catch-all put the start back.
+    h.service.ratio = 0.6;
     const result = await h.resume('run-1');
     expect(result.outcome).toBe('completed');
     const records = await h.records();
@@ -298,7 +312,7 @@ describe('cutover engine: Ctrl-C, resume, lease', () => {
 
   it('renews the lease while observing, and stops if another holder took it', async () => {
     h.service.onRequest = (method, path, s) => {
-      if (method === 'GET' && path === '/api/stream_metrics' && s.metricsReads === 3) s.lease = { holder: 'thief@x', expiresAt: Date.now() + 60_000 };
+      if (isMetricsRead(method, path) && s.metricsReads === 3) s.lease = { holder: 'thief@x', expiresAt: Date.now() + 60_000 };
     };
     const result = await h.run(flagsPlan(), 'run-1', { leaseRenewEveryMs: 20_000 });
     expect(result.outcome).toBe('lease_lost');

@@ -3,6 +3,7 @@ import type { Plan, RatioStep } from '../../../src/control/plan.js';
 import { summariseSteps } from '../../../src/control/step-summary.js';
 import type { LoadRunner, LoadSpec, LoadSummary } from '../../../src/ports/load-runner.js';
 import { ExitCode } from '../../../src/shared/exit-code.js';
+import { isMetricsRead } from '../../helpers/fake-service.js';
 import { flagsPlan, harness, ofType, type Harness } from './harness.js';
 
 let h: Harness;
@@ -112,7 +113,7 @@ describe('cutover engine: a step with load:', () => {
     h.service.ratio = 0.05;
     h.service.onRequest = (method, path, s) => {
       if (method === 'POST') load.timeline.push(`${method} ${path}`);
-      if (path === '/api/stream_metrics' && s.metricsReads === 2) h.controller.abort();
+      if (isMetricsRead(method, path) && s.metricsReads === 2) h.controller.abort();
     };
     const result = await h.run(planOf([ratioStep(0.3, LOAD)]), 'run-1', { loadRunner: load.runner });
     expect(result.outcome).toBe('aborted');
@@ -130,7 +131,7 @@ describe('cutover engine: a step with load:', () => {
     const result = await h.run(planOf([ratioStep(0.3, LOAD)]), 'run-1', { loadRunner: load.runner });
     expect(result.outcome).toBe('error');
     expect(result.exitCode).toBe(ExitCode.CouldNotRun);
-    expect(result.reason).toContain('load for step 1 did not start: connect ECONNREFUSED');
+    expect(result.reason).toContain('load for step 1 (ratio 0.3) did not start: connect ECONNREFUSED');
     expect(h.service.ratio).toBe(0.1);
     const records = await h.records();
     expect(ofType(records, 'step_started')).toHaveLength(0);
@@ -139,8 +140,8 @@ describe('cutover engine: a step with load:', () => {
 
   it('a resumed step starts its load again', async () => {
     const load = fakeLoad(h);
-    h.service.onRequest = (_m, path, s) => {
-      if (path === '/api/stream_metrics' && s.metricsReads === 2) h.controller.abort();
+    h.service.onRequest = (method, path, s) => {
+      if (isMetricsRead(method, path) && s.metricsReads === 2) h.controller.abort();
     };
     await h.run(planOf([ratioStep(0.3, LOAD)]), 'run-1', { loadRunner: load.runner });
     h.service.onRequest = undefined;

@@ -64,7 +64,7 @@ describe('a manual gate that outlives the lease TTL', () => {
     expect(first.outcome).toBe('lease_lost');
     expect(first.exitCode).toBe(ExitCode.Inconclusive);
     expect(first.reason).toContain('the lease lapsed');
-    expect(first.reason).toContain('stopped at the manual gate (step 2), the ratio was left at 0.1');
+    expect(first.reason).toContain('stopped at the manual gate (gate 1), the ratio was left at 0.1');
     // The second run's 0.9 stands: the first never moved it.
     expect(h.service.ratio).toBe(0.9);
     expect(ratioSetters()).toEqual(['run-1', 'run-2']);
