@@ -8,7 +8,7 @@ import { AdminApiError } from './admin-api-errors.js';
 const num = z.number().finite();
 const optNum = num.nullable().optional();
 
-const healthSchema = z.looseObject({ healthy: z.boolean(), status: z.string().optional(), streams: z.array(z.string()).optional(), service: z.string().optional() });
+const healthSchema = z.looseObject({ healthy: z.boolean(), status: z.string().optional(), streams: z.array(z.string()).optional(), service: z.string().optional(), problems: z.array(z.string()).optional() });
 const ratioSchema = z.looseObject({ current_ratio: num });
 const setRatioSchema = z.looseObject({ success: z.boolean().optional(), old_ratio: optNum, new_ratio: num, message: z.string().optional() });
 const pathSchema = z.looseObject({
@@ -60,6 +60,7 @@ export function parseHealth(body: unknown, status: number): HealthReport {
     status: h.status ?? (h.healthy ? 'healthy' : 'unhealthy'),
     streams: h.streams ?? [],
     ...(h.service ? { service: h.service } : {}),
+    ...(h.problems && h.problems.length > 0 ? { problems: h.problems } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /** `npm run bench -- [flags]`: pure parsing into the run's configuration. */
-import { SECTION_NAMES, type SectionName } from './types.js';
+import { DATABASE_NAMES, SECTION_NAMES, type BenchDatabase, type SectionName } from './types.js';
 
 export interface BenchConfig {
   quick: boolean;
@@ -21,6 +21,8 @@ export interface BenchConfig {
   confirmDurationS: number;
   sustainedConnections: number;
   pollMs: number;
+  /** Sustained: the databases serve writes into, each searched in turn (canonical order). */
+  databases: BenchDatabase[];
   /** Drain: entries written before the consumers start. */
   drainEntries: number;
   /** Routing: seconds per run. */
@@ -43,6 +45,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only ingest,concurren
        [--runs N] [--duration S] [--warmup S] [--connections 100,1000] [--threads N]
        [--conc-connections N] [--conc-rate R] [--conc-duration S]
        [--rates 5000,10000,...] [--step-duration S] [--sustained-duration S] [--sustained-connections N] [--poll-ms MS]
+       [--databases sqlite,postgres,mariadb]
        [--drain-entries N] [--routing-duration S] [--rollback-runs N] [--no-profile] [--out DIR] [--keep]`;
 
 function positive(flag: string, text: string | undefined, integer = true): number {
@@ -75,6 +78,7 @@ export function defaultConfig(quick: boolean): BenchConfig {
     confirmDurationS: quick ? 10 : 60,
     sustainedConnections: 1_000,
     pollMs: 50,
+    databases: [...DATABASE_NAMES],
     drainEntries: quick ? 200_000 : 1_000_000,
     routingDurationS: quick ? 4 : 10,
     rollbackRuns: quick ? 3 : 5,
@@ -97,6 +101,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         const unknown = names.filter((n) => !SECTION_NAMES.includes(n as SectionName));
         if (names.length === 0 || unknown.length > 0) throw new BenchUsageError(`--only takes sections among ${SECTION_NAMES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
         config.sections = SECTION_NAMES.filter((n) => names.includes(n));
+        break;
+      }
+      case '--databases': {
+        const names = (value() ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        const unknown = names.filter((n) => !DATABASE_NAMES.includes(n as BenchDatabase));
+        if (names.length === 0 || unknown.length > 0) throw new BenchUsageError(`--databases takes databases among ${DATABASE_NAMES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+        config.databases = DATABASE_NAMES.filter((n) => names.includes(n));
         break;
       }
       case '--runs': config.runs = positive(flag, value()); break;
@@ -125,7 +136,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   return config;
 }
 
-/** A complete default run replaces latest.*; quick or partial runs write dev-latest.* instead. */
+/** A complete default run replaces latest.*; quick or partial runs (fewer sections or databases) write dev-latest.* instead. */
 export function reportBaseName(config: BenchConfig): 'latest' | 'dev-latest' {
-  return !config.quick && config.sections.length === SECTION_NAMES.length ? 'latest' : 'dev-latest';
+  const complete = config.sections.length === SECTION_NAMES.length && config.databases.length === DATABASE_NAMES.length;
+  return !config.quick && complete ? 'latest' : 'dev-latest';
 }

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Usage } from './types.js';
 
 let clockTicks: number | undefined;
-function ticksPerSecond(): number {
+/** CLK_TCK (getconf; 100 on Linux x86-64 and arm64 when getconf fails). */
+export function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;

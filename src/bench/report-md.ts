@@ -1,24 +1,10 @@
 /** Renders a BenchReport as Markdown (bench/results/latest.md). Pure. */
+import { fmtNumber, fmtSpread, table } from './md-format.js';
+import { renderSustained } from './report-sustained-md.js';
 import type { Spread } from './stats.js';
 import type { BenchReport, LoadSummary } from './types.js';
 
-export function fmtNumber(value: number | null | undefined, digits = 0): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  const abs = Math.abs(value);
-  const d = digits > 0 ? digits : abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
-  return value.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: d });
-}
-
-/** `median [min–max]`, or just the value for a single run. */
-export function fmtSpread(s: Spread | undefined, digits = 0): string {
-  if (!s || s.median === null) return '–';
-  if (s.n <= 1 || s.min === s.max) return fmtNumber(s.median, digits);
-  return `${fmtNumber(s.median, digits)} [${fmtNumber(s.min, digits)}–${fmtNumber(s.max, digits)}]`;
-}
-
-function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
+export { fmtNumber, fmtSpread } from './md-format.js';
 
 function loadRows(columns: LoadSummary[]): string[][] {
   const row = (label: string, pick: (s: LoadSummary) => Spread, digits = 0) => [label, ...columns.map((c) => fmtSpread(pick(c), digits))];
@@ -74,16 +60,7 @@ export function renderMarkdown(report: BenchReport): string {
     out.push('', `${c.note}. wrk error counters: ${details}.`);
   }
 
-  if (report.sustained) {
-    const s = report.sustained;
-    out.push('', '## 3. Sustained end-to-end into SQLite', '');
-    out.push(`Highest rate with a flat backlog: **${s.highest_flat_rate === null ? 'none' : `${fmtNumber(s.highest_flat_rate)} records/s`}**${s.highest_flat_rate !== null ? (s.confirmed ? ` (confirmed over ${s.confirm_duration_s} s runs)` : ' (NOT confirmed by the longer runs)') : ''}. ` +
-      `At that rate: achieved ${fmtSpread(s.summary.achieved_rate)}/s, end-to-end p50 ${fmtSpread(s.summary.e2e_p50_ms)} ms, p99 ${fmtSpread(s.summary.e2e_p99_ms)} ms, backlog at the end ${fmtSpread(s.summary.end_backlog)}.`);
-    out.push('');
-    out.push(table(['phase', 'rate/s', 's', 'achieved/s', 'errors %', 'backlog end', 'growth/s', 'e2e p50 ms', 'e2e p99 ms', 'http p99 ms', 'serve CPU %', 'redis CPU %', 'verdict'],
-      s.runs.map((r) => [r.phase, fmtNumber(r.target_rate), String(r.duration_s), fmtNumber(r.achieved_rate), fmtNumber(r.error_rate * 100, 2), fmtNumber(r.end_backlog), fmtNumber(r.growth_per_s), fmtNumber(r.e2e_p50_ms, 1), fmtNumber(r.e2e_p99_ms, 1), fmtNumber(r.http_p99_ms, 1), fmtNumber(r.usage.cpu_pct), fmtNumber(r.usage.redis_cpu_pct), r.ok ? 'flat' : r.reason])));
-    out.push('', `Method: ${s.method}`);
-  }
+  out.push(...renderSustained(report));
 
   if (report.drain) {
     const d = report.drain;

@@ -100,7 +100,11 @@ async function main(argv: string[]): Promise<number> {
       if (profile) report.profile = profile;
     },
     concurrency: async () => void (report.concurrency = await runConcurrency(ctx)),
-    sustained: async () => void (report.sustained = await runSustained(ctx)),
+    sustained: async () => {
+      report.sustained_databases = await runSustained(ctx);
+      const sqlite = report.sustained_databases.find((d) => d.database === 'sqlite')?.section;
+      if (sqlite) report.sustained = sqlite;
+    },
     drain: async () => void (report.drain = await runDrain(ctx)),
     routing: async () => void (report.routing = await runRouting(ctx)),
     rollback: async () => void (report.rollback = await runRollback(ctx)),

@@ -6,6 +6,11 @@ export const BENCH_SCHEMA = 'streamctl.bench/v1';
 export type SectionName = 'ingest' | 'concurrency' | 'sustained' | 'drain' | 'routing' | 'rollback';
 export const SECTION_NAMES: readonly SectionName[] = ['ingest', 'concurrency', 'sustained', 'drain', 'routing', 'rollback'];
 
+/** The databases the sustained section measures serve into, in run order. */
+export type BenchDatabase = 'sqlite' | 'postgres' | 'mariadb';
+export const DATABASE_NAMES: readonly BenchDatabase[] = ['sqlite', 'postgres', 'mariadb'];
+export const DATABASE_LABELS: Record<BenchDatabase, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL', mariadb: 'MariaDB' };
+
 export type Comparison = '>=' | '<' | '<=';
 export type Status = 'PASS' | 'MISS' | 'NOT MEASURED';
 
@@ -145,6 +150,8 @@ export interface SustainedRun {
   http_p99_ms: number | null;
   backlog: Array<[number, number]>;
   usage: Usage;
+  /** CPU of the database server and its backends over the load (the harness's row watcher's one included: 20 selects/s), % of one core; null for SQLite (it runs inside serve). */
+  db_cpu_pct: number | null;
 }
 
 export interface SustainedSection {
@@ -157,6 +164,18 @@ export interface SustainedSection {
   summary: { achieved_rate: Spread; e2e_p50_ms: Spread; e2e_p99_ms: Spread; end_backlog: Spread };
   runs: SustainedRun[];
   method: string;
+}
+
+/** The sustained section for one database; the SQLite one is also the report's `sustained` (issue 6's targets). */
+export interface SustainedDatabase {
+  database: BenchDatabase;
+  /** "SQLite 3.50.4", "PostgreSQL 15.14", "MariaDB 10.11.14"; null when the server did not start. */
+  version: string | null;
+  /** The server's durability settings as run ("synchronous=NORMAL, WAL"). */
+  settings: string | null;
+  /** Why there is no figure (binaries missing, start-up failed, the search failed); null when measured. */
+  not_measured: string | null;
+  section: SustainedSection | null;
 }
 
 export interface DrainRun {
@@ -234,7 +253,10 @@ export interface BenchReport {
   argv: string[];
   ingest?: IngestSection;
   concurrency?: ConcurrencySection;
+  /** Sustained into SQLite (the issue-6 target); the same object as sustained_databases' SQLite entry's section. */
   sustained?: SustainedSection;
+  /** Sustained into each database asked (--databases), side by side. */
+  sustained_databases?: SustainedDatabase[];
   drain?: DrainSection;
   routing?: RoutingSection;
   rollback?: RollbackSection;

@@ -6,6 +6,8 @@ export interface HealthReport {
   streams: string[];
   /** `streamctl` when the target is streamctl serve; absent on the original service. */
   service?: string;
+  /** Why it is not healthy, as the service words it (streamctl serve's `problems`). */
+  problems?: string[];
 }
 
 export interface RatioChange {

@@ -30,6 +30,11 @@ export interface EvictionFacts {
    * RESETSTAT`, whatever the policy is now. Null when INFO did not answer.
    */
   evictedKeys: number | null;
+  /**
+   * When the Redis server started (its TIME minus `INFO server` `uptime_in_seconds`), in ms; null
+   * when it did not say. A start inside a judged window means the ledger may have lost counts.
+   */
+  startedAtMs?: number | null;
 }
 
 /** One Redis command, arguments as strings; resolves with the raw reply, rejects with the error reply. */
@@ -99,9 +104,18 @@ export async function readEvictionFacts(call: RedisCall): Promise<EvictionFacts>
   } catch (error) {
     if (isConnectionError(error)) throw error;
   }
+  let startedAtMs: number | null = null;
+  try {
+    const uptime = Number(infoField(String(await call('INFO', 'server')), 'uptime_in_seconds'));
+    const time = (await call('TIME')) as [string, string];
+    const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+    if (Number.isFinite(uptime) && uptime >= 0 && Number.isFinite(nowMs)) startedAtMs = nowMs - uptime * 1000;
+  } catch (error) {
+    if (isConnectionError(error)) throw error;
+  }
   return policy === undefined
-    ? { policy: null, source: null, unreadable: errors.join('; '), evictedKeys }
-    : { policy, source, evictedKeys };
+    ? { policy: null, source: null, unreadable: errors.join('; '), evictedKeys, startedAtMs }
+    : { policy, source, evictedKeys, startedAtMs };
 }
 
 /**

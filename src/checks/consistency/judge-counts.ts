@@ -65,6 +65,13 @@ export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Ki
       : path === 'optimized' ? ' (the traditional path keeps no per-record ledger: see the minutes)' : '';
     return { ...base, status: 'fail', message: `${plural(gap, 'accepted record')} neither persisted nor in flight${why}`, samples: [...named, ...badMinutes.map((m) => ({ minute: m.minute, accepted: m.accepted, persisted: m.persisted, in_flight: m.unsettled, dead_lettered: m.deadLettered }))] };
   }
+  if (gap < 0 && redisRestartedIn(obs)) {
+    // A Redis restart without persistence (or the last second before a crash with AOF everysec)
+    // loses ledger counts, never rows: more rows than the ledger shows is then expected, not proof
+    // of a duplicate. Rows missing are still judged above.
+    const at = new Date(obs.eviction.startedAtMs!).toISOString();
+    return { ...base, status: 'inconclusive', message: `${plural(-gap, 'row')} more than the acceptance ledger shows, but Redis restarted at ${at}, inside the window: its ledger may have lost counts (no persistence?), so this cannot be judged`, samples: badMinutes.map((m) => ({ minute: m.minute, accepted: m.accepted, persisted: m.persisted, in_flight: m.unsettled, dead_lettered: m.deadLettered })) };
+  }
   if (gap < 0) {
     return { ...base, status: 'fail', message: `${plural(-gap, 'row')} more than were accepted (duplicated or written around the service)`, samples: badMinutes.map((m) => ({ minute: m.minute, accepted: m.accepted, persisted: m.persisted, in_flight: m.unsettled, dead_lettered: m.deadLettered })) };
   }
@@ -78,6 +85,12 @@ export function judgeAcceptedVsPersisted(obs: Observations, path: Path, kind: Ki
   }
   const waiting = queued > 0 ? ` (${plural(queued, 'record')} still in serve's batch queue, in flight)` : '';
   return { ...base, status: 'ok', message: counts.accepted === 0 ? 'no records in the window' : `${plural(counts.accepted, 'record')} accepted, all persisted or accounted for${waiting}` };
+}
+
+/** True when the Redis server started after the window began: minutes before it may have lost ledger counts. */
+function redisRestartedIn(obs: Observations): boolean {
+  const started = obs.eviction.startedAtMs;
+  return typeof started === 'number' && started > obs.window.startMs;
 }
 
 /** Health readings must be unique per (device_sn, timestamp): spec §4's own test. */

@@ -16,7 +16,7 @@ export function judgeEntriesPersisted(o: StreamObservation): CheckResult {
   const w = o.inWindow;
   const observed = { entries: w.entries, records: w.records, persisted: w.persisted, missing_entries: w.missing.entries, missing_records: w.missing.records };
   const base = { id: 'stream_entries_persisted', ...ids(o), observed, threshold: { missing_records: 0 } };
-  if (w.missing.records === 0) return { ...base, status: 'ok', message: `${plural(w.entries, 'entry')} in the window, none lost after delivery` };
+  if (w.missing.records === 0) return { ...base, status: 'ok', message: `${w.entries} ${w.entries === 1 ? 'entry' : 'entries'} in the window, none lost after delivery` };
   return { ...base, status: 'fail', message: `${plural(w.missing.records, 'record')} delivered and acked but never persisted`, samples: w.missing.samples };
 }
 

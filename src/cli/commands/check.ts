@@ -124,7 +124,15 @@ async function runConsistency(flags: ConsistencyFlags): Promise<void> {
 }
 
 export function defineCheck(program: Command): void {
-  const check = program.command('check').description('Data checks; see `check consistency`.');
+  const check = program
+    .command('check')
+    .description('Data checks; see `check consistency`.')
+    .addHelpText('after', `
+Example:
+  $ streamctl check consistency --window 1h --grace 2m --json >> consistency.jsonl
+
+Exit codes (of \`check consistency\`): 0 consistent; 1 inconsistent (a record lost or duplicated);
+2 could not check (Redis or the database unreachable); 3 inconclusive; 64 bad flags.`);
   check
     .command('consistency')
     .description('Reconcile accepted against persisted records in a settled window; exit 0/1/2/3 for cron.')

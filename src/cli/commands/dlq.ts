@@ -34,7 +34,9 @@ Example:
   $ streamctl dlq list --stream health_data_stream --count 20 --json | jq '.entries[].id'
   $ streamctl dlq list --stream health_data_stream --after 1764000000123-0   # the next page
 
-${STREAMS_NOTE}`;
+${STREAMS_NOTE}
+
+Exit codes: 0 listed (also when empty); 2 the service or Redis unreachable; 64 bad flags.`;
 
 const SHOW_HELP = `
 Example:
@@ -42,7 +44,7 @@ Example:
   $ streamctl dlq show health_data_stream 1764000000123-0 --json | jq .envelope.data
 
 Shows the failure (reason, deliveries, consumer), the original entry's fields and its payload.
-Exit 64 when there is no such dead letter.`;
+Exit codes: 0 shown; 2 the service or Redis unreachable; 64 bad flags, or no such dead letter.`;
 
 const REPLAY_HELP = `
 Example:

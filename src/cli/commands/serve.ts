@@ -19,7 +19,12 @@ Examples:
 
 Stops cleanly on SIGTERM, SIGHUP or Ctrl-C, also when its output pipe is gone: stops accepting,
 flushes (or spills) the batch queue, finishes in-flight batches and stops the embedded Redis. A
-second signal exits at once. One serve per --data-dir: a second one exits 2 naming the first.`;
+second signal exits at once. One serve per --data-dir: a second one exits 2 naming the first.
+
+Exit codes: 0 stopped cleanly (everything accepted stored or spilled); 2 could not run (Redis or
+the database unreachable, the data dir in use, records neither stored nor spilled at shutdown);
+64 bad flags or configuration (a URL that does not parse, an evicting Redis without
+--allow-eviction, a database it cannot adopt, --no-migrate with the schema incomplete).`;
 
 interface ServeFlags {
   port: number;

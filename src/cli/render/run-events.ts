@@ -17,7 +17,7 @@ function sampleText(sample: Sample, style: Style): string {
   const span = f.intervalSeconds != null ? ` in ${Math.round(f.intervalSeconds * 10) / 10}s` : f.windowSeconds != null ? ` in the ${f.windowSeconds}s window` : '';
   const p95 = f.p95Span === 'since_start' ? 'p95 since start' : 'p95';
   const notes = sample.notes.filter((n) => !n.startsWith('p95_ratio not judged'));
-  return `${verdict}  stream ${f.streamRequests ?? '?'} req${span}, err ${pct(f.errorRate)}, ${p95} ${ms(f.p95Ms)} | traditional ${f.traditionalRequests ?? '?'} req, ${p95} ${ms(f.traditionalP95Ms)}${worst ? ` - ${worst.message}` : ''}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+  return `${verdict}  stream ${f.streamRequests ?? '?'} req${span}, err ${pct(f.errorRate)}, ${p95} ${ms(f.p95Ms)} | traditional ${f.traditionalRequests ?? '?'} req, ${p95} ${f.traditionalRequests === 0 && f.p95Span !== 'since_start' ? '-' : ms(f.traditionalP95Ms)}${worst ? ` - ${worst.message}` : ''}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
 }
 
 /**

@@ -124,6 +124,8 @@ export function statusLines(doc: StatusDoc, screen: Screen = DEFAULT_SCREEN, sty
   const essentials = [
     `target  ${doc.target}   at ${clockTime(doc.at)} UTC`,
     `health  ${failed(h, style) ?? (h.ok && h.value.healthy ? style.ok(h.value.status) : style.bad(h.ok ? h.value.status : ''))}${h.ok && h.value.service ? `   service: ${h.value.service}` : ''}`,
+    // On a bad day the reason is the line that matters: every problem the service names.
+    ...(h.ok && h.value.problems ? h.value.problems.map((problem) => `  ${style.bad('!')} ${problem}`) : []),
     `ratio   ${failed(doc.ratio, style) ?? (doc.ratio.ok ? ratioText(doc.ratio.value) : '')} of uploads go to the stream path`,
     ...metricsLines(doc, style),
     ...backlogLines(doc, style),

@@ -1,6 +1,7 @@
 import { isTestDevice } from '../../shared/test-devices.js';
 import { elementSerial, uploadSerial } from '../records/device-serial.js';
 import { decimalValue } from '../records/decimal.js';
+import { isDeviceTimeText } from '../records/device-time.js';
 import { HEALTH_FIELD_COLUMNS } from '../records/rows.js';
 import type { RecordKind } from '../wire-format.js';
 
@@ -77,7 +78,7 @@ function elementProblem(kind: RecordKind, element: unknown, path: string): strin
     if (problem) return `${path}.${key} ${problem}`;
   }
   const timestamp = fields.timestamp;
-  if (timestamp !== undefined && timestamp !== null && typeof timestamp !== 'number' && (typeof timestamp !== 'string' || timestamp.length > 64)) {
+  if (timestamp !== undefined && timestamp !== null && typeof timestamp !== 'number' && (typeof timestamp !== 'string' || timestamp.length > 64 || (timestamp.trim() !== '' && !isDeviceTimeText(timestamp)))) {
     return `${path}.timestamp must be a number or a date string`;
   }
   return undefined;

@@ -6,6 +6,21 @@
 const YEAR_2000_MS = 946_684_800_000;
 const ONE_DAY_MS = 86_400_000;
 
+/** Zoneless "YYYY-MM-DD HH:MM[:SS[.fff]]" (space or T): the device's wall clock, read as UTC. */
+function isoLikeOf(trimmed: string): string {
+  return /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed) ? trimmed.replace(' ', 'T') + 'Z' : trimmed;
+}
+
+/**
+ * True when a device time sent as text is a time at all: decimal epoch seconds or milliseconds, or
+ * a date string. Ingest refuses any other text (400) rather than store the reading without its time.
+ */
+export function isDeviceTimeText(value: string): boolean {
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return true;
+  return trimmed !== '' && Number.isFinite(Date.parse(isoLikeOf(trimmed)));
+}
+
 export function deviceTimeToIso(value: unknown, nowMs: number): string | null {
   let ms: number;
   if (typeof value === 'number') {
@@ -16,7 +31,7 @@ export function deviceTimeToIso(value: unknown, nowMs: number): string | null {
     // "2024-05-01 12:00:00" or "2024-05-01T12:00:00" without a zone is the device's wall clock;
     // UTC is the only reading that does not depend on this server's TZ (Date.parse would take it
     // as local time: 04:00Z under Asia/Shanghai).
-    const isoLike = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed) ? trimmed.replace(' ', 'T') + 'Z' : trimmed;
+    const isoLike = isoLikeOf(trimmed);
     ms = Date.parse(isoLike);
   } else {
     return null;

@@ -9,7 +9,7 @@ export interface ContractCase {
   id: string;
   method: 'GET' | 'POST';
   path: string;
-  /** A string is sent as it is; anything else as JSON. Absent: no body. */
+  /** A string or a Buffer is sent as it is (a Buffer with no Content-Type of its own); anything else as JSON. Absent: no body. */
   body?: unknown;
   /** Defaults to `content-type: application/json` when there is a body. */
   headers?: Record<string, string>;
@@ -44,7 +44,9 @@ export const CONTRACT_CASES: ContractCase[] = [
   { id: 'health-v2-no-serial', method: 'POST', path: '/upload_health_data_v2', body: { data: { heart_rate: 70 } } },
   { id: 'health-v2-wrong-type', method: 'POST', path: '/upload_health_data_v2', body: { data: reading('W7', { heart_rate: 'fast' }) } },
   { id: 'health-v2-json-string', method: 'POST', path: '/upload_health_data_v2', body: '"hello"' },
-  { id: 'health-v2-no-content-type', method: 'POST', path: '/upload_health_data_v2', body: JSON.stringify({ data: reading('W8') }), headers: {} },
+  { id: 'health-v2-text-plain', method: 'POST', path: '/upload_health_data_v2', body: JSON.stringify({ data: reading('W8') }), headers: { 'content-type': 'text/plain' } },
+  // No Content-Type header at all (a Buffer body: fetch adds none), as some firmware sends.
+  { id: 'health-v2-no-content-type', method: 'POST', path: '/upload_health_data_v2', body: Buffer.from(JSON.stringify({ data: reading('W9') })), headers: {} },
   { id: 'health-v2-get', method: 'GET', path: '/upload_health_data_v2' },
 
   // legacy health endpoint on the batch path (ratio 0)

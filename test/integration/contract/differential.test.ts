@@ -13,7 +13,7 @@ const TABLE_PATH = resolve(new URL('../../..', import.meta.url).pathname, 'docs/
 async function send(baseUrl: string, testCase: ContractCase): Promise<Answer> {
   const hasBody = testCase.body !== undefined;
   const headers = testCase.headers ?? (hasBody ? { 'content-type': 'application/json' } : {});
-  const body = !hasBody ? undefined : typeof testCase.body === 'string' ? testCase.body : JSON.stringify(testCase.body);
+  const body = !hasBody ? undefined : typeof testCase.body === 'string' || Buffer.isBuffer(testCase.body) ? testCase.body : JSON.stringify(testCase.body);
   const response = await fetch(baseUrl + testCase.path, { method: testCase.method, headers, body, signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   let json: unknown;
@@ -31,7 +31,8 @@ async function healthConsumerCaughtUp(baseUrl: string): Promise<boolean> {
 }
 
 function requestText(testCase: ContractCase): string {
-  const body = testCase.body === undefined ? '' : ` ${typeof testCase.body === 'string' ? testCase.body || "''" : JSON.stringify(testCase.body)}`;
+  const shown = Buffer.isBuffer(testCase.body) ? testCase.body.toString('utf8') : testCase.body;
+  const body = shown === undefined ? '' : ` ${typeof shown === 'string' ? shown || "''" : JSON.stringify(shown)}`;
   const text = `${testCase.method} ${testCase.path}${body}`;
   return text.length > 90 ? `${text.slice(0, 87)}...` : text;
 }

@@ -66,6 +66,24 @@ describe('consistency judgement', () => {
     expect(buildDocument(obs, ctx).checks.find((c) => c.id === 'accepted_vs_persisted' && c.kind === 'common_event' && c.path === 'stream_v2')!.observed).toMatchObject({ missing: 0, unexpected: 1 });
   });
 
+  it('more rows than the ledger after a Redis restart inside the window is inconclusive, not a duplicate; fewer still fails', () => {
+    const obs = observations();
+    obs.eviction.startedAtMs = Date.parse('2024-05-01T11:40:00Z');
+    obs.counts.optimized.health_data = { accepted: 1, persisted: 2, minutes: [{ minute: '2024-05-01T11:39', accepted: 1, persisted: 2, unsettled: 0, deadLettered: 0 }] };
+    const doc = buildDocument(obs, ctx);
+    const check = doc.checks.find((c) => c.id === 'accepted_vs_persisted' && c.path === 'optimized' && c.kind === 'health_data')!;
+    expect(check).toMatchObject({ status: 'inconclusive', message: expect.stringContaining('Redis restarted at 2024-05-01T11:40:00.000Z') });
+    expect(doc.verdict).toBe('inconclusive');
+
+    obs.counts.optimized.health_data = { accepted: 3, persisted: 2, minutes: [] };
+    expect(buildDocument(obs, ctx).checks.find((c) => c.id === 'accepted_vs_persisted' && c.path === 'optimized' && c.kind === 'health_data')!.status).toBe('fail');
+
+    const before = observations();
+    before.eviction.startedAtMs = Date.parse('2024-05-01T09:00:00Z');
+    before.counts.optimized.health_data = { accepted: 1, persisted: 2, minutes: [] };
+    expect(buildDocument(before, ctx).checks.find((c) => c.id === 'accepted_vs_persisted' && c.path === 'optimized' && c.kind === 'health_data')!.status).toBe('fail');
+  });
+
   it('rows without any ledger are inconclusive, never equal; no traffic at all is fine', () => {
     const obs = observations();
     obs.ledgerMinutesFound = 0;

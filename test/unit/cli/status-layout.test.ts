@@ -42,6 +42,18 @@ function model(): StatusDoc {
 
 const ESSENTIALS = ['health  healthy', 'ratio   0.3 (30%)', 'req/s', 'error rate', 'p95', '123.4', '288.1', '0.25%', '4.2ms', 'lag', 'pending', 'health_data_stream', 'common_event_stream', 'latest run  rehearsal-20261129-210000-abcd', 'running or crashed', 'steps  consistency gate passed > 0.1 passed > 0.3 running > manual gate > 0.6\n         > 1'];
 
+
+describe('status on a bad day', () => {
+  it('names every problem the service gives right under a degraded health', () => {
+    const doc = model();
+    doc.health = { ok: true, value: { healthy: false, status: 'degraded', streams: [], service: 'streamctl', problems: ['redis is reconnecting', 'emergency rollback holds on this instance only: the shared ratio in Redis is not 0 yet'] } };
+    const lines = statusLines(doc, { columns: 200, rows: 40 });
+    const at = lines.findIndex((line) => line.startsWith('health  degraded'));
+    expect(lines[at + 1]).toContain('redis is reconnecting');
+    expect(lines[at + 2]).toContain('emergency rollback holds on this instance only');
+  });
+});
+
 describe('status layout (issue 11: watch in 80x24)', () => {
   it('80x24: every line fits 80 columns and the essentials are on the first screen', () => {
     const page = watchPage(model(), { columns: 80, rows: 24 }, '2s');

@@ -83,6 +83,10 @@ describe('parseUpload', () => {
     ['{"data":{"id":12.5}}', 400, 'data.id is not an exact integer'],
     ['{"data":{"deviceSn":"860123456789012345"}}', 200, ''],
     ['{"data":{"deviceSn":860123456}}', 200, ''],
+    ['{"data":{"deviceSn":"A","timestamp":"not-a-time"}}', 400, 'data.timestamp must be a number or a date string'],
+    ['{"data":{"deviceSn":"A","timestamp":"2026-11-01 08:00:00"}}', 200, ''],
+    ['{"data":{"deviceSn":"A","timestamp":"1764000000"}}', 200, ''],
+    ['{"data":{"deviceSn":"A","timestamp":""}}', 200, ''],
   ])('judges the health body %s', (body, status, message) => {
     const verdict = parseUpload('health_data', body);
     if (status === 200) expect(verdict.ok).toBe(true);
