@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { errorMessage } from '../shared/errors.js';
+import { isRedisClientError, plainRedisError } from '../shared/redis-errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { parseRedisUrl } from '../shared/redis-url.js';
 import { AcceptanceLedger } from './acceptance-ledger.js';
@@ -62,7 +63,12 @@ const STALL_MS = 5_000;
 
 export async function startService(partial: Partial<ServeOptions> = {}, hooks: ServiceHooks = {}): Promise<RunningService> {
   const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...partial };
-  const logger = hooks.logger ?? createLogger({ level: options.logLevel });
+  // Which Redis a client error is about, for log lines in plain words; known once the URL is parsed.
+  let redisForErrors = options.redisUrl ?? 'the embedded redis-server';
+  const logger = hooks.logger ?? createLogger({
+    level: options.logLevel,
+    describeError: (error) => (isRedisClientError(error) ? plainRedisError(error, redisForErrors) : errorMessage(error)),
+  });
   checkBindPolicy(options.host, options.adminToken, options.insecure);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -83,6 +89,7 @@ export async function startService(partial: Partial<ServeOptions> = {}, hooks: S
     // Parsed once (a bad URL is exit 64 before anything is opened): every connection (ioredis, the
     // ingest socket, the consumers' thread) reads the same host, port, db, credentials and TLS.
     const endpoint = parseRedisUrl(redisUrl);
+    redisForErrors = endpoint.display;
     const database = describeDatabase(options.database, dataDir);
     // Opened here for its schema work and messages (and a UsageError exit 64), then handed over:
     // the batch path writes through a thread of its own, never on the one answering HTTP.

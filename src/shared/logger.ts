@@ -19,6 +19,11 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Wall time for the log lines; when given (tests), throttling uses it too, else the monotonic clock. */
   now?: () => number;
+  /**
+   * Words an `error` field the way an operator reads it (serve maps the Redis client's internals,
+   * "Stream isn't writeable and enableOfflineQueue options is false", to what they mean).
+   */
+  describeError?: (error: unknown) => string;
 }
 
 function formatValue(value: unknown): string {
@@ -37,8 +42,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const monotonic = options.now ?? (() => performance.now());
   const lastByKey = new Map<string, { at: number; suppressed: number }>();
 
-  function log(level: LogLevel, message: string, fields: LogFields = {}): void {
+  function log(level: LogLevel, message: string, given: LogFields = {}): void {
     if (RANK[level] < threshold) return;
+    const fields = options.describeError && given.error !== undefined ? { ...given, error: options.describeError(given.error) } : given;
     const time = new Date(now()).toISOString();
     if (options.json) {
       write(JSON.stringify({ time, level, message, ...fields }));

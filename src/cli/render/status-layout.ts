@@ -105,7 +105,8 @@ function runTiming(run: LatestRun): string {
 function auditLines(doc: StatusDoc): string[] {
   if (!doc.audit.ok || !doc.audit.value || doc.audit.value.length === 0) return [];
   return ['recent changes', ...doc.audit.value.map((e) =>
-    `  ${e.time}  ${e.action} ${e.old ?? '?'} -> ${e.new ?? '?'}${e.who ? `  by ${e.who}` : ''}${e.from ? ` from ${e.from}` : ''}${e.reason ? `  "${e.reason}"` : ''}`)];
+    // The reason before who and where: at 80 columns the end of the line is what gets cut.
+    `  ${clockTime(e.time)}  ${e.action} ${e.old ?? '?'} -> ${e.new ?? '?'}${e.reason ? `  "${e.reason}"` : ''}${e.who ? `  by ${e.who}` : ''}${e.from ? ` from ${e.from}` : ''}`)];
 }
 
 /**

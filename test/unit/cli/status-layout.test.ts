@@ -44,6 +44,13 @@ const ESSENTIALS = ['health  healthy', 'ratio   0.3 (30%)', 'req/s', 'error rate
 
 
 describe('status on a bad day', () => {
+  it('keeps the reason of a ratio change readable at 80 columns', () => {
+    const lines = statusLines(model(), { columns: 80, rows: 60 });
+    const change = lines.find((line) => line.includes('ratio_set'))!;
+    expect(change).toContain('"a rather long reason');
+    expect(change.length).toBeLessThanOrEqual(80);
+  });
+
   it('names every problem the service gives right under a degraded health', () => {
     const doc = model();
     doc.health = { ok: true, value: { healthy: false, status: 'degraded', streams: [], service: 'streamctl', problems: ['redis is reconnecting', 'emergency rollback holds on this instance only: the shared ratio in Redis is not 0 yet'] } };
