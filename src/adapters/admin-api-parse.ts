@@ -3,6 +3,7 @@ import type { AuditEntry, StreamStats } from '../ports/admin-info.js';
 import type { MetricsSnapshot, PathMetrics } from '../ports/metrics-source.js';
 import type { HealthReport, RollbackReply } from '../ports/traffic-control.js';
 import { AdminApiError } from './admin-api-errors.js';
+import { nullNotNumbers } from './not-numbers.js';
 
 // Loose schemas: extra fields are fine (the two services differ), missing essentials are not.
 const num = z.number().finite();
@@ -82,26 +83,9 @@ function path(p: z.infer<typeof pathSchema> | typeof emptyPath | undefined, bad:
   };
 }
 
-/**
- * Replaces every number of a metrics document that is not finite (NaN, Infinity: what Python's
- * json.dumps writes for such floats) by null and returns where they were, so the zod schema reads
- * the rest and the analysis can say which figure it could not judge.
- */
-function takeNotNumbers(body: unknown): { body: unknown; paths: string[] } {
-  const paths: string[] = [];
-  const walk = (value: unknown, at: string): unknown => {
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      paths.push(at);
-      return null;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, at ? `${at}.${k}` : k)]));
-  };
-  return { body: walk(body, ''), paths };
-}
 
 export function parseMetrics(raw: unknown, status: number): MetricsSnapshot {
-  const { body, paths } = takeNotNumbers(raw);
+  const { body, paths } = nullNotNumbers(raw);
   const m = parse(metricsSchema, body, 'GET /api/stream_metrics', status);
   const badIn = (p: 'stream' | 'traditional') => new Set(paths.filter((x) => x.startsWith(`summary.${p}.`)).map((x) => x.slice(`summary.${p}.`.length)));
   return {

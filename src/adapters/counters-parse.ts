@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CountersReading, PathCounters } from '../ports/metrics-source.js';
 import { AdminApiError } from './admin-api-errors.js';
+import { nullNotNumbers } from './not-numbers.js';
 
 /**
  * Parses `GET /api/stream_metrics/counters` (format `streamctl.counters/v1`):
@@ -64,19 +65,4 @@ function path(p: z.infer<typeof pathSchema>): PathCounters {
       sumMs: p.latency_ms.sum_ms ?? null,
     },
   };
-}
-
-/** Every number that is not finite, in objects and arrays, becomes null; returns where (`instances[0].paths.stream.errors`). */
-function nullNotNumbers(body: unknown): { body: unknown; paths: string[] } {
-  const paths: string[] = [];
-  const walk = (value: unknown, at: string): unknown => {
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      paths.push(at);
-      return null;
-    }
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, `${at}[${i}]`));
-    if (typeof value !== 'object' || value === null) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, at ? `${at}.${k}` : k)]));
-  };
-  return { body: walk(body, ''), paths };
 }

@@ -13,7 +13,7 @@ export const REDACTED = '***';
  *   (a value cannot be known harmless: webhook services put their signing tokens there);
  * - a fragment becomes `#***`.
  * Host, port and path stay, so the reader can still tell which endpoint it was; a secret in the
- * path itself (`/services/T0/B0/XXXX`) cannot be told from a path and is kept.
+ * path itself (a chat hook's `/services/T0/B0/<secret>`) cannot be told from a path and is kept.
  * Text that does not parse is cut at its first `?` or `#` and its `...@` userinfo dropped, so a
  * typo in a URL never prints the token that followed it. Pure.
  */
